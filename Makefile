@@ -1,0 +1,41 @@
+# Two commands set a machine up: `make run` (the service with demo data) and `make test`.
+SHELL := /bin/bash
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+PORT ?= 8000
+
+.PHONY: run test services lint format migrate clean
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PYTHON) || python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --upgrade pip
+	$(PYTHON) -m pip install --quiet -r requirements.txt
+	touch $@
+
+# A stable local secret, written once: API keys are digested and encrypted with it.
+.env:
+	@echo "SECRET_KEY=$$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')" > $@
+	@echo "wrote a new SECRET_KEY to .env"
+
+services:
+	@scripts/ensure-services.sh
+
+run: export DJANGO_SETTINGS_MODULE ?= analytics_site.settings.dev
+run: export TRAILMARK_PUBLIC_URL ?= http://localhost:$(PORT)
+run: $(VENV)/.installed .env services
+	$(PYTHON) manage.py migrate --no-input
+	$(PYTHON) manage.py seed_demo
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start --port $(PORT)
+
+test: export DJANGO_SETTINGS_MODULE ?= analytics_site.settings.test
+test: $(VENV)/.installed services
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/pytest
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

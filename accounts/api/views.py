@@ -1,0 +1,74 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from accounts import selectors, services
+from accounts.api.serializers import (
+    AccountInputSerializer,
+    AccountOutputSerializer,
+    ApiKeyOutputSerializer,
+    UserInputSerializer,
+    UserOutputSerializer,
+    UserWithKeyOutputSerializer,
+)
+from accounts.models import Account, User
+from analytics_site.api.permissions import IsAdminRole
+from analytics_site.api.viewsets import TenantScopedViewSet
+
+
+class AccountViewSet(TenantScopedViewSet):
+    model = Account
+    permission_classes = [IsAuthenticated, IsAdminRole]
+    serializer_class = AccountOutputSerializer
+
+    def list(self, request):
+        accounts = selectors.account_list(user=request.user)
+        return Response(AccountOutputSerializer(accounts, many=True).data)
+
+    @extend_schema(request=AccountInputSerializer, responses={201: AccountOutputSerializer})
+    def create(self, request):
+        payload = AccountInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        account = services.account_create(**payload.validated_data)
+        return Response(AccountOutputSerializer(account).data, status=status.HTTP_201_CREATED)
+
+    def destroy(self, request, pk=None):
+        account = self.get_object()
+        deleted = AccountOutputSerializer(account).data
+        services.account_delete(account=account)
+        return Response(deleted)
+
+
+class UserViewSet(TenantScopedViewSet):
+    model = User
+    permission_classes = [IsAuthenticated, IsAdminRole]
+    serializer_class = UserOutputSerializer
+
+    def list(self, request):
+        users = selectors.user_list(user=request.user)
+        return Response(UserOutputSerializer(users, many=True).data)
+
+    @extend_schema(request=UserInputSerializer, responses={201: UserWithKeyOutputSerializer})
+    def create(self, request):
+        payload = UserInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        user, api_key = services.user_create(
+            account=data["account_id"], role=data["role"], email=data.get("email")
+        )
+        body = UserWithKeyOutputSerializer(user, context={"api_key": api_key}).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    def destroy(self, request, pk=None):
+        user = self.get_object()
+        deleted = UserOutputSerializer(user).data
+        services.user_delete(user=user)
+        return Response(deleted)
+
+    @extend_schema(responses={200: ApiKeyOutputSerializer})
+    @action(detail=True, methods=["get"], url_path="api-key")
+    def api_key(self, request, pk=None):
+        user = self.get_object()
+        return Response({"id": str(user.id), "apiKey": selectors.user_api_key(user=user)})

@@ -1,0 +1,60 @@
+import secrets
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+
+from accounts import selectors, services
+from accounts.models import Role, User
+from websites.models import Website
+from websites.services import website_create
+
+DEMO_ACCOUNT = "Demo"
+DEMO_DOMAIN = "localhost"
+DEMO_ADMIN_EMAIL = "admin@demo.trailmark.local"
+DEMO_OPERATOR = "operator"
+
+
+class Command(BaseCommand):
+    help = "Creates (once) the demo account, website, admin API user and Django admin operator."
+
+    def handle(self, *args, **options):
+        account = services.account_get_or_create(name=DEMO_ACCOUNT)
+        website = Website.objects.filter(account=account, domain=DEMO_DOMAIN).first()
+        if website is None:
+            website = website_create(
+                account=account,
+                domain=DEMO_DOMAIN,
+                content_groups=[{"name": "Blog", "pattern": "/blog/*"}],
+            )
+        api_user = User.objects.filter(account=account, email=DEMO_ADMIN_EMAIL).first()
+        if api_user is None:
+            api_user, api_key = services.user_create(
+                account=account, role=Role.ADMIN, email=DEMO_ADMIN_EMAIL
+            )
+        else:
+            api_key = selectors.user_api_key(user=api_user)
+
+        # The operator's password is new on every run and printed only here.
+        password = secrets.token_urlsafe(12)
+        operator = get_user_model().objects.filter(username=DEMO_OPERATOR).first()
+        if operator is None:
+            get_user_model().objects.create_superuser(DEMO_OPERATOR, password=password)
+        else:
+            operator.set_password(password)
+            operator.save(update_fields=["password"])
+
+        base = settings.TRAILMARK_PUBLIC_URL
+        self.stdout.write(
+            "\n".join(
+                [
+                    "",
+                    f"Demo website : {website.domain} (id {website.id})",
+                    f"Admin API key: {api_key}",
+                    f"Try it       : curl -H 'X-API-KEY: {api_key}' {base}/api/v1/websites",
+                    f"Django admin : {base}/admin/  user {DEMO_OPERATOR}  password {password}",
+                    f"API docs     : {base}/api/docs/",
+                    "",
+                ]
+            )
+        )

@@ -1,0 +1,74 @@
+import uuid
+
+from django.db import models
+from django.utils import timezone
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Admin"
+    USER = "user", "User"
+
+
+class AccountQuerySet(models.QuerySet):
+    def for_user(self, user: "User") -> "AccountQuerySet":
+        return self if user.is_admin else self.filter(pk=user.account_id)
+
+
+class Account(models.Model):
+    """A tenant: it owns API users and websites, and through them every event and rollup."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=200)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = AccountQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UserQuerySet(models.QuerySet):
+    def for_user(self, user: "User") -> "UserQuerySet":
+        return self if user.is_admin else self.filter(account_id=user.account_id)
+
+
+class User(models.Model):
+    """An API caller. Not a Django login: operators sign in to /admin/ with Django's own users.
+
+    The API key itself is never stored: `api_key_digest` (a keyed HMAC) finds the user, and
+    `api_key_ciphertext` lets an admin read the key back (see `accounts.keys`).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    account = models.ForeignKey(
+        Account,
+        on_delete=models.DO_NOTHING,  # cascaded by PostgreSQL: see analytics_site.db
+        db_constraint=False,
+        related_name="users",
+    )
+    # NULL, not "", when absent: the API reports a missing email as null.
+    email = models.EmailField(max_length=254, null=True, blank=True)  # noqa: DJ001
+    role = models.CharField(max_length=5, choices=Role.choices, default=Role.USER)
+    api_key_digest = models.CharField(max_length=64, unique=True, editable=False)
+    api_key_ciphertext = models.TextField(editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = UserQuerySet.as_manager()
+
+    # DRF asks the authenticated principal these.
+    is_authenticated = True
+    is_anonymous = False
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name = "API user"
+
+    def __str__(self) -> str:
+        return self.email or f"{self.role} {self.id}"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN

@@ -1,0 +1,11 @@
+"""Tests: real PostgreSQL and Redis (a Redis database of their own), deterministic secrets."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
+
+from analytics_site.settings.base import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+WHITENOISE_USE_FINDERS = True

@@ -1,0 +1,29 @@
+from django.conf import settings
+from django.contrib import admin
+from django.utils.html import format_html
+
+from websites.models import Website
+
+
+def tracker_snippet(website: Website) -> str:
+    return (
+        f'<script defer data-id="{website.id}" '
+        f'src="{settings.TRAILMARK_PUBLIC_URL}/js/tracker.js"></script>'
+    )
+
+
+@admin.register(Website)
+class WebsiteAdmin(admin.ModelAdmin):
+    list_display = ["domain", "account", "id", "created_at"]
+    list_select_related = ["account"]
+    search_fields = ["domain", "=id", "account__name"]
+    autocomplete_fields = ["account"]
+    readonly_fields = ["id", "created_at", "snippet"]
+    fields = ["id", "account", "domain", "content_groups", "excluded_ips", "snippet", "created_at"]
+    show_full_result_count = False
+
+    @admin.display(description="Tracker snippet")
+    def snippet(self, website: Website) -> str:
+        if website.pk is None:
+            return "Save the website to get its snippet."
+        return format_html("<code>{}</code>", tracker_snippet(website))

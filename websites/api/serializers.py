@@ -1,0 +1,26 @@
+from rest_framework import serializers
+
+from analytics_site.api.fields import UtcTimestampField
+from websites.models import Website
+from websites.validators import validate_content_groups, validate_domain, validate_excluded_ips
+
+
+class WebsiteInputSerializer(serializers.Serializer):
+    domain = serializers.CharField(max_length=255, validators=[validate_domain])
+    content_groups = serializers.JSONField(required=False, validators=[validate_content_groups])
+    excluded_ips = serializers.JSONField(required=False, validators=[validate_excluded_ips])
+
+
+class WebsiteCreateInputSerializer(WebsiteInputSerializer):
+    account_id = serializers.UUIDField(required=False)
+
+
+class WebsiteOutputSerializer(serializers.ModelSerializer):
+    accountId = serializers.UUIDField(source="account_id")
+    contentGroups = serializers.JSONField(source="content_groups")
+    excludedIps = serializers.JSONField(source="excluded_ips")
+    createdAt = UtcTimestampField(source="created_at")
+
+    class Meta:
+        model = Website
+        fields = ["id", "accountId", "domain", "contentGroups", "excludedIps", "createdAt"]
