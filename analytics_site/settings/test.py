@@ -9,3 +9,6 @@ from analytics_site.settings.base import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 WHITENOISE_USE_FINDERS = True
+
+# Parallel test runs on one machine (several checkouts) each name their own test database.
+DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default="test_trailmark")}  # noqa: F405

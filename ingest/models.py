@@ -1,0 +1,86 @@
+"""The events store: one row per collected event, in monthly range partitions.
+
+The table is created by SQL in the migrations (Django cannot declare a partitioned table), so the
+model is unmanaged. Low-cardinality dimensions are `smallint` codes (the enums below): the table is
+meant to hold hundreds of millions of rows, and narrow rows scan faster. Reports read these columns
+through `website_id` + `timestamp`, which lead the one B-tree index.
+"""
+
+from django.db import models
+
+
+class EventType(models.IntegerChoices):
+    PAGE_VIEW = 1, "page_view"
+    CLOSE_TAB = 2, "close_tab"
+    SCROLL_25 = 3, "scroll_25"
+    SCROLL_50 = 4, "scroll_50"
+    SCROLL_75 = 5, "scroll_75"
+    OUTBOUND_LINK = 6, "outbound_link"
+    CUSTOM = 7, "custom"
+
+
+class Channel(models.IntegerChoices):
+    DIRECT = 1, "Direct"
+    ORGANIC_SEARCH = 2, "Organic Search"
+    PAID_SEARCH = 3, "Paid Search"
+    SOCIAL = 4, "Social"
+    EMAIL = 5, "Email"
+    REFERRAL = 6, "Referral"
+
+
+class DeviceType(models.IntegerChoices):
+    DESKTOP = 1, "desktop"
+    MOBILE = 2, "mobile"
+    TABLET = 3, "tablet"
+    BOT = 4, "bot"
+    OTHER = 5, "other"
+
+
+class ScreenBucket(models.IntegerChoices):
+    UNKNOWN = 0, "unknown"
+    UP_TO_375 = 1, "320-375"
+    UP_TO_768 = 2, "376-768"
+    UP_TO_1024 = 3, "769-1024"
+    UP_TO_1440 = 4, "1025-1440"
+    WIDER = 5, "1441+"
+
+
+class Event(models.Model):
+    id = models.BigAutoField(primary_key=True)
+    website = models.ForeignKey(
+        "websites.Website", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    timestamp = models.DateTimeField()
+    event_type = models.SmallIntegerField(choices=EventType.choices)
+    # Custom events only: the name given to window.analytics.track(name, props).
+    event_name = models.CharField(max_length=200, null=True)  # noqa: DJ001
+    path = models.CharField(max_length=1024)
+    # Lower-case host without "www."; NULL for direct and internal traffic.
+    referrer_domain = models.CharField(max_length=255, null=True)  # noqa: DJ001
+    referrer_channel = models.SmallIntegerField(choices=Channel.choices)
+    utm_source = models.CharField(max_length=255, null=True)  # noqa: DJ001
+    utm_medium = models.CharField(max_length=255, null=True)  # noqa: DJ001
+    utm_campaign = models.CharField(max_length=255, null=True)  # noqa: DJ001
+    browser_family = models.CharField(max_length=64)
+    os_family = models.CharField(max_length=64)
+    device_type = models.SmallIntegerField(choices=DeviceType.choices)
+    screen_bucket = models.SmallIntegerField(choices=ScreenBucket.choices)
+    country = models.CharField(max_length=2, null=True)  # noqa: DJ001
+    # HMAC-SHA256(daily salt, IP + UA + website id), first 128 bits. PostgreSQL's uuid type is a
+    # fixed 16 bytes that compares and hashes fast; it is not a UUID in any other sense.
+    ip_hash = models.UUIDField()
+    content_group = models.CharField(max_length=100, null=True)  # noqa: DJ001
+    is_bot = models.BooleanField()
+    is_excluded = models.BooleanField()
+    properties = models.JSONField(null=True)
+
+    class Meta:
+        managed = False
+        db_table = "ingest_event"
+
+
+class DailySalt(models.Model):
+    """The random salt of one UTC day's visitor hashes; destroyed two days later."""
+
+    day = models.DateField(primary_key=True)
+    salt = models.BinaryField(max_length=32)

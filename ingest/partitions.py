@@ -1,0 +1,50 @@
+"""Monthly partitions of the events table, created ahead of the rows that need them."""
+
+from collections.abc import Iterable
+from datetime import date
+
+from django.db import connection
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def next_month(month: date) -> date:
+    return date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+
+
+def partition_name(month: date) -> str:
+    return f"ingest_event_y{month.year:04d}m{month.month:02d}"
+
+
+def event_partitions_ensure(*, months: Iterable[date]) -> None:
+    """Creates the partitions for the given months (any day in the month) if missing.
+
+    One catalog query when they all exist, which is the case for nearly every batch.
+    """
+    wanted = sorted({month_start(month) for month in months})
+    if not wanted:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name FROM unnest(%s::text[]) AS name WHERE to_regclass(name) IS NULL",
+            [[partition_name(month) for month in wanted]],
+        )
+        missing = {name for (name,) in cursor.fetchall()}
+        for month in wanted:
+            if partition_name(month) in missing:
+                cursor.execute(
+                    f"CREATE TABLE IF NOT EXISTS {partition_name(month)} PARTITION OF ingest_event "
+                    f"FOR VALUES FROM ('{month.isoformat()} 00:00:00+00') "
+                    f"TO ('{next_month(month).isoformat()} 00:00:00+00')"
+                )
+
+
+def event_partitions_ensure_ahead(*, today: date, months_ahead: int = 3) -> None:
+    """This month's partition and the next `months_ahead` ones (run daily by beat)."""
+    months, month = [], month_start(today)
+    for _ in range(months_ahead + 1):
+        months.append(month)
+        month = next_month(month)
+    event_partitions_ensure(months=months)
