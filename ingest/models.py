@@ -78,9 +78,15 @@ class Event(models.Model):
         managed = False
         db_table = "ingest_event"
 
+    def __str__(self) -> str:
+        return f"{self.get_event_type_display()} {self.path} at {self.timestamp:%Y-%m-%d %H:%M:%S}"
+
 
 class DailySalt(models.Model):
     """The random salt of one UTC day's visitor hashes; destroyed two days later."""
 
     day = models.DateField(primary_key=True)
     salt = models.BinaryField(max_length=32)
+
+    def __str__(self) -> str:
+        return f"salt of {self.day}"

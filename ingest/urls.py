@@ -1,0 +1,3 @@
+"""Public, unauthenticated routes: event collection and the tracker script."""
+
+urlpatterns = []
