@@ -4,7 +4,7 @@ VENV := .venv
 PYTHON := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test services lint format migrate clean
+.PHONY: run test services browser format clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PYTHON) || python3 -m venv $(VENV)
@@ -20,6 +20,10 @@ $(VENV)/.installed: requirements.txt
 services:
 	@scripts/ensure-services.sh
 
+# Debian's Chromium for the tracker's real-browser tests (driven by Playwright for Python).
+browser:
+	@scripts/ensure-browser.sh
+
 run: export DJANGO_SETTINGS_MODULE ?= analytics_site.settings.dev
 run: export TRAILMARK_PUBLIC_URL ?= http://localhost:$(PORT)
 run: $(VENV)/.installed .env services
@@ -28,7 +32,7 @@ run: $(VENV)/.installed .env services
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start --port $(PORT)
 
 test: export DJANGO_SETTINGS_MODULE ?= analytics_site.settings.test
-test: $(VENV)/.installed services
+test: $(VENV)/.installed services browser
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/pytest

@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "analytics_site.settings.prod")
 
@@ -12,4 +13,17 @@ app.autodiscover_tasks()
 
 # Every periodic job, in one place. Each entry expires so that a beat that was down does not
 # flood the worker with stale runs when it comes back.
-app.conf.beat_schedule = {}
+_DAY = 24 * 60 * 60
+app.conf.beat_schedule = {
+    # Yesterday's visitors must not be re-identifiable: salts older than yesterday go at 00:05.
+    "ingest-salts-expire": {
+        "task": "ingest.tasks.salts_expire",
+        "schedule": crontab(minute=5, hour=0),
+        "options": {"expires": _DAY},
+    },
+    "ingest-partitions-create": {
+        "task": "ingest.tasks.event_partitions_create",
+        "schedule": crontab(minute=10, hour=0),
+        "options": {"expires": _DAY},
+    },
+}

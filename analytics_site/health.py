@@ -9,6 +9,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET
 
 import analytics_site
+from ingest.selectors import buffer_depth
 
 logger = logging.getLogger(__name__)
 
@@ -43,5 +44,7 @@ def health(request: HttpRequest) -> JsonResponse:
         "db": "connected" if db_ok else "disconnected",
         "redis": "connected" if redis_ok else "disconnected",
         "version": analytics_site.__version__,
+        # Events accepted by collect and not yet in PostgreSQL (null when Redis is down).
+        "buffer_depth": buffer_depth() if redis_ok else None,
     }
     return JsonResponse(body, status=200 if db_ok and redis_ok else 503)

@@ -7,6 +7,7 @@ from analytics_site.health import health
 api_v1 = [
     path("", include("accounts.api.urls")),
     path("", include("websites.api.urls")),
+    path("", include("reports.api.urls")),
 ]
 
 urlpatterns = [
@@ -18,5 +19,6 @@ urlpatterns = [
     path("", include("ingest.urls")),
 ]
 
+handler400 = "analytics_site.api.views.bad_request"
 handler404 = "analytics_site.api.views.not_found"
 handler500 = "analytics_site.api.views.server_error"

@@ -1,7 +1,6 @@
 """The events store: one row per collected event, in monthly range partitions.
 
-The table is created by SQL in the migrations (Django cannot declare a partitioned table), so the
-model is unmanaged. Low-cardinality dimensions are `smallint` codes (the enums below): the table is
+The table is created by SQL in the migrations (Django cannot declare a partitioned table). Low-cardinality dimensions are `smallint` codes (the enums below): the table is
 meant to hold hundreds of millions of rows, and narrow rows scan faster. Reports read these columns
 through `website_id` + `timestamp`, which lead the one B-tree index.
 """
@@ -75,7 +74,8 @@ class Event(models.Model):
     properties = models.JSONField(null=True)
 
     class Meta:
-        managed = False
+        # Created by SQL in the migration (as a partitioned table); managed so that Django's
+        # test flush truncates it together with the websites it references.
         db_table = "ingest_event"
 
     def __str__(self) -> str:
@@ -90,3 +90,13 @@ class DailySalt(models.Model):
 
     def __str__(self) -> str:
         return f"salt of {self.day}"
+
+
+class DrainCheckpoint(models.Model):
+    """The last buffer entry whose rows are committed: written in the same transaction as them."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_entry_id = models.CharField(max_length=40, default="0-0")
+
+    def __str__(self) -> str:
+        return f"drained up to {self.last_entry_id}"

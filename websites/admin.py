@@ -24,6 +24,7 @@ class WebsiteAdmin(admin.ModelAdmin):
 
     @admin.display(description="Tracker snippet")
     def snippet(self, website: Website) -> str:
-        if website.pk is None:
+        # The id is a client-side default, set before the first save: pk is never None here.
+        if website._state.adding:
             return "Save the website to get its snippet."
         return format_html("<code>{}</code>", tracker_snippet(website))

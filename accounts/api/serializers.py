@@ -1,11 +1,11 @@
 from rest_framework import serializers
 
 from accounts.models import Account, Role, User
-from analytics_site.api.fields import UtcTimestampField
+from analytics_site.api.fields import StrictCharField, UtcTimestampField
 
 
 class AccountInputSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
+    name = StrictCharField(max_length=200)
 
 
 class AccountOutputSerializer(serializers.ModelSerializer):

@@ -8,3 +8,12 @@ class UtcTimestampField(serializers.DateTimeField):
 
     def to_representation(self, value: datetime) -> str:
         return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class StrictCharField(serializers.CharField):
+    """A string field that refuses numbers instead of turning them into strings."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)

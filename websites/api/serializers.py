@@ -1,12 +1,12 @@
 from rest_framework import serializers
 
-from analytics_site.api.fields import UtcTimestampField
+from analytics_site.api.fields import StrictCharField, UtcTimestampField
 from websites.models import Website
 from websites.validators import validate_content_groups, validate_domain, validate_excluded_ips
 
 
 class WebsiteInputSerializer(serializers.Serializer):
-    domain = serializers.CharField(max_length=255, validators=[validate_domain])
+    domain = StrictCharField(max_length=255, validators=[validate_domain])
     content_groups = serializers.JSONField(required=False, validators=[validate_content_groups])
     excluded_ips = serializers.JSONField(required=False, validators=[validate_excluded_ips])
 

@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts import services
@@ -18,7 +19,7 @@ class Command(BaseCommand):
         if account_id:
             try:
                 account = Account.objects.get(pk=account_id)
-            except (Account.DoesNotExist, ValueError) as missing:
+            except (Account.DoesNotExist, ValidationError) as missing:  # unknown or not a UUID
                 raise CommandError(f"No account with id {account_id}.") from missing
         else:
             account = services.account_get_or_create(name=account_name)

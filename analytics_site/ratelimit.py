@@ -1,0 +1,52 @@
+"""Fixed-window rate limits counted in Redis (django-ratelimit through Django's cache).
+
+`rate_limit_hit` is the one mechanism: DRF throttles (analytics_site.api.throttling) and the
+plain collect view both count through it, and `RateLimitHeadersMiddleware` reports the usage it
+leaves on the request.
+"""
+
+import logging
+from dataclasses import dataclass
+
+import redis
+from django.http import HttpRequest
+from django_ratelimit.core import get_usage
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimitUsage:
+    limit: int
+    remaining: int
+    reset_seconds: int
+    exceeded: bool
+
+
+def rate_limit_hit(
+    request: HttpRequest, *, group: str, key: str, rate: str
+) -> RateLimitUsage | None:
+    """Counts one request of `key` against `group` at `rate` (e.g. "10/10s").
+
+    Returns the usage (also left on `request.ratelimit_usage`), or None when the counters are
+    unavailable: the limits are a guard, not the product, so without Redis requests go through.
+    """
+    try:
+        usage = get_usage(
+            request, group=group, key=lambda group, request: key, rate=rate, increment=True
+        )
+    except redis.RedisError:
+        logger.warning("Rate limit counters unavailable; request let through", exc_info=True)
+        return None
+    if usage is None:
+        return None
+    result = RateLimitUsage(
+        limit=usage["limit"],
+        remaining=max(0, usage["limit"] - usage["count"]),
+        # The window still counts at its last second (time_left == 0): a new one starts a second
+        # later, so a client that waits `time_left` seconds would be refused again.
+        reset_seconds=max(1, usage["time_left"] + 1),
+        exceeded=usage["should_limit"],
+    )
+    request.ratelimit_usage = result
+    return result

@@ -1,0 +1,74 @@
+"""POST/OPTIONS /api/v1/collect: the public, unauthenticated hot path.
+
+A plain Django view rather than DRF: it runs for every page view of every customer site, and
+needs none of DRF's negotiation, authentication or serializers (see ingest.payload).
+"""
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from analytics_site.api.envelope import error_response
+from analytics_site.net import client_ip
+from analytics_site.ratelimit import rate_limit_hit
+from ingest.payload import MAX_BODY_BYTES, InvalidEvent, body_parse, payload_validate
+from ingest.services import CollectOutcome, event_collect
+
+
+@csrf_exempt
+def collect(request: HttpRequest) -> HttpResponse:
+    if request.method == "OPTIONS":
+        response = HttpResponse(status=204)
+        response["Access-Control-Max-Age"] = "86400"
+    elif request.method != "POST":
+        response = error_response("METHOD_NOT_ALLOWED", "Use POST.", status=405)
+        response["Allow"] = "POST, OPTIONS"
+    else:
+        response = _collect_event(request)
+    return _with_cors(request, response)
+
+
+def _collect_event(request: HttpRequest) -> HttpResponse:
+    ip = client_ip(request)
+    usage = rate_limit_hit(request, group="collect", key=ip, rate=settings.TRAILMARK_COLLECT_RATE)
+    if usage is not None and usage.exceeded:
+        response = error_response("RATE_LIMITED", "Rate limit exceeded. Retry later.", status=429)
+        response["Retry-After"] = str(usage.reset_seconds)
+        return response
+    try:
+        payload = payload_validate(body_parse(_body(request)))
+    except InvalidEvent as invalid:
+        return error_response("INVALID_PAYLOAD", str(invalid), status=400)
+    outcome = event_collect(
+        payload=payload, ip=ip, user_agent=request.headers.get("User-Agent", "")
+    )
+    if outcome is CollectOutcome.ACCEPTED:
+        return JsonResponse({"status": "accepted"}, status=202)
+    return HttpResponse(status=204)
+
+
+def _body(request: HttpRequest) -> bytes:
+    """The body, refused unread when it declares more than the limit."""
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    try:
+        if declared > MAX_BODY_BYTES:
+            raise RequestDataTooBig
+        return request.body
+    except RequestDataTooBig:
+        raise InvalidEvent(f"body: request body exceeds {MAX_BODY_BYTES // 1024} KB.") from None
+
+
+def _with_cors(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    # Credentials are allowed, so the origin is echoed, never "*".
+    origin = request.headers.get("Origin")
+    if origin:
+        response["Access-Control-Allow-Origin"] = origin
+        response["Access-Control-Allow-Credentials"] = "true"
+    response["Access-Control-Allow-Methods"] = "POST, OPTIONS"
+    response["Access-Control-Allow-Headers"] = "Content-Type"
+    response["Vary"] = "Origin"
+    return response

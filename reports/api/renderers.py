@@ -1,0 +1,59 @@
+"""CSV exports of the reports, streamed row by row."""
+
+import csv
+from collections.abc import Iterable, Iterator, Sequence
+
+from rest_framework.renderers import BaseRenderer
+
+# A spreadsheet reads a cell starting with one of these as a formula (CSV injection).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+CHUNK_BYTES = 64 * 1024
+
+
+def csv_cell(value: object) -> object:
+    """Text that a spreadsheet would run as a formula gets a leading single quote.
+
+    Only text is neutralised: the numbers the reports compute (a negative change_pct) stay numbers.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+class _Line:
+    """A file-like object whose `write` returns the line the csv module formatted."""
+
+    def write(self, line: str) -> str:
+        return line
+
+
+class ReportCSVRenderer(BaseRenderer):
+    """`text/csv` (`?format=csv` or `Accept: text/csv`).
+
+    Report views stream their rows through `stream()` in a `StreamingHttpResponse`; `render()`
+    handles a complete `{"columns": [...], "rows": [...]}` payload for anything else.
+    """
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def stream(self, columns: Sequence[str], rows: Iterable[dict]) -> Iterator[bytes]:
+        """The header line, then the rows, in chunks of about `CHUNK_BYTES`."""
+        writer = csv.writer(_Line())
+        buffer, size = [writer.writerow(columns)], 0
+        for row in rows:
+            line = writer.writerow([csv_cell(row[column]) for column in columns])
+            buffer.append(line)
+            size += len(line)
+            if size >= CHUNK_BYTES:
+                yield "".join(buffer).encode()
+                buffer, size = [], 0
+        yield "".join(buffer).encode()
+
+    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        if not isinstance(data, dict) or "columns" not in data:
+            return b""
+        return b"".join(self.stream(data["columns"], data["rows"]))

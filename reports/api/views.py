@@ -1,0 +1,216 @@
+"""The report endpoints: one base viewset does everything but naming its selector and CSV."""
+
+from collections.abc import Callable, Iterable
+from datetime import UTC
+
+from django.http import Http404, StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
+
+from analytics_site.api.renderers import EnvelopeJSONRenderer
+from analytics_site.api.viewsets import TenantScopedViewSet
+from reports import params as report_params
+from reports import selectors
+from reports.api.renderers import ReportCSVRenderer
+from reports.params import (
+    CustomEventsParamsSerializer,
+    DateRange,
+    FunnelParamsSerializer,
+    ReportParams,
+    ReportParamsSerializer,
+    SourcesParamsSerializer,
+    TimeseriesParamsSerializer,
+)
+from websites.models import Website
+
+
+class ReportViewSet(TenantScopedViewSet):
+    """GET /api/v1/reports/<name>?website_id=…: JSON (the envelope) or CSV.
+
+    The website is looked up through `Website.objects.for_user(caller)`: another account's
+    website is a 404. Parameters are validated by the report's serializer before anything else.
+    """
+
+    model = Website
+    renderer_classes = [EnvelopeJSONRenderer, ReportCSVRenderer]
+    params_serializer_class: type[ReportParamsSerializer] = ReportParamsSerializer
+    report_name: str
+    selector: Callable[..., dict]  # a `reports.selectors.report_<name>`
+    csv_columns: tuple[str, ...]
+
+    def list(self, request):
+        now = report_params.utc_now()
+        data = report_params.report_params_parse(
+            serializer_class=self.params_serializer_class,
+            query=request.query_params,
+            today=now.astimezone(UTC).date(),
+        )
+        website = self.get_queryset().filter(pk=data["website_id"]).first()
+        if website is None:
+            raise NotFound("Website not found.")
+        as_csv = request.accepted_renderer.format == "csv"
+        params = report_params.report_params_build(
+            website=website, data=data, now=now, paginate=not as_csv
+        )
+        payload = self.selector(website=website, params=params)
+        if as_csv:
+            return self.csv_response(website=website, params=params, payload=payload)
+        return Response(payload)
+
+    # --- CSV ---------------------------------------------------------------------------------
+
+    def get_csv_columns(self, params: ReportParams) -> tuple[str, ...]:
+        return self.csv_columns
+
+    def csv_rows(self, payload: dict) -> Iterable[dict]:
+        return payload["rows"]
+
+    def csv_days(self, params: ReportParams) -> DateRange:
+        return params.period
+
+    def csv_response(
+        self, *, website: Website, params: ReportParams, payload: dict
+    ) -> StreamingHttpResponse:
+        renderer: ReportCSVRenderer = self.request.accepted_renderer
+        days = self.csv_days(params)
+        response = StreamingHttpResponse(
+            renderer.stream(self.get_csv_columns(params), self.csv_rows(payload)),
+            content_type=f"{renderer.media_type}; charset={renderer.charset}",
+        )
+        filename = f"{self.report_name}-{website.domain}-{days.start}-{days.end}.csv"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+    # --- Errors are always the JSON envelope -------------------------------------------------
+
+    def perform_content_negotiation(self, request, force=False):
+        try:
+            return super().perform_content_negotiation(request, force)
+        except Http404:
+            # An unknown `?format=`: answer JSON, where the parameter check reports it (400).
+            renderer = EnvelopeJSONRenderer()
+            return renderer, renderer.media_type
+
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        self.request.accepted_renderer = EnvelopeJSONRenderer()
+        self.request.accepted_media_type = EnvelopeJSONRenderer.media_type
+        return response
+
+
+def _documented(serializer_class: type[ReportParamsSerializer]):
+    return extend_schema(parameters=[serializer_class], responses=OpenApiTypes.OBJECT)
+
+
+@extend_schema_view(list=_documented(ReportParamsSerializer))
+class SummaryReportViewSet(ReportViewSet):
+    report_name = "summary"
+    selector = staticmethod(selectors.report_summary)
+    csv_columns = ("metric", "value", "previous", "change_pct")
+
+    def csv_rows(self, payload: dict) -> Iterable[dict]:
+        return (
+            {
+                "metric": name,
+                "value": metric["value"],
+                "previous": metric.get("previous"),
+                "change_pct": metric.get("change_pct"),
+            }
+            for name, metric in payload["metrics"].items()
+        )
+
+
+@extend_schema_view(list=_documented(ReportParamsSerializer))
+class PagesReportViewSet(ReportViewSet):
+    report_name = "pages"
+    selector = staticmethod(selectors.report_pages)
+    csv_columns = ("path", "contentGroup", "pageviews", "uniquePageviews")
+
+
+@extend_schema_view(list=_documented(SourcesParamsSerializer))
+class SourcesReportViewSet(ReportViewSet):
+    report_name = "sources"
+    selector = staticmethod(selectors.report_sources)
+    params_serializer_class = SourcesParamsSerializer
+
+    def get_csv_columns(self, params: ReportParams) -> tuple[str, ...]:
+        return selectors.SOURCES_KEYS[params.extra["group_by"]]
+
+
+@extend_schema_view(list=_documented(ReportParamsSerializer))
+class DevicesReportViewSet(ReportViewSet):
+    report_name = "devices"
+    selector = staticmethod(selectors.report_devices)
+    csv_columns = ("deviceType", "visits")
+
+    def csv_rows(self, payload: dict) -> Iterable[dict]:
+        return payload["device_types"]
+
+
+@extend_schema_view(list=_documented(ReportParamsSerializer))
+class FlowReportViewSet(ReportViewSet):
+    report_name = "flow"
+    selector = staticmethod(selectors.report_flow)
+    csv_columns = ("path", "entries")
+
+    def csv_rows(self, payload: dict) -> Iterable[dict]:
+        return payload["landing_pages"]
+
+
+@extend_schema_view(list=_documented(FunnelParamsSerializer))
+class FunnelReportViewSet(ReportViewSet):
+    report_name = "funnel"
+    selector = staticmethod(selectors.report_funnel)
+    params_serializer_class = FunnelParamsSerializer
+    csv_columns = ("step", "sessions", "conversion_rate")
+
+    def csv_rows(self, payload: dict) -> Iterable[dict]:
+        return payload["funnel"]
+
+
+@extend_schema_view(list=_documented(ReportParamsSerializer))
+class RealtimeReportViewSet(ReportViewSet):
+    report_name = "realtime"
+    selector = staticmethod(selectors.report_realtime)
+    csv_columns = ("path", "visitors")
+
+    def csv_rows(self, payload: dict) -> Iterable[dict]:
+        return payload["top_pages"]
+
+    def csv_days(self, params: ReportParams) -> DateRange:
+        since = (params.now - selectors.REALTIME_WINDOW).astimezone(UTC).date()
+        return DateRange(since, params.now.astimezone(UTC).date())
+
+
+@extend_schema_view(list=_documented(CustomEventsParamsSerializer))
+class CustomEventsReportViewSet(ReportViewSet):
+    report_name = "custom-events"
+    selector = staticmethod(selectors.report_custom_events)
+    params_serializer_class = CustomEventsParamsSerializer
+    csv_columns = ("name", "count")
+
+
+@extend_schema_view(list=_documented(TimeseriesParamsSerializer))
+class TimeseriesReportViewSet(ReportViewSet):
+    report_name = "timeseries"
+    selector = staticmethod(selectors.report_timeseries)
+    params_serializer_class = TimeseriesParamsSerializer
+    csv_columns = ("date", "value")
+
+    def csv_rows(self, payload: dict) -> Iterable[dict]:
+        return payload["series"]
+
+
+REPORT_VIEWSETS = (
+    SummaryReportViewSet,
+    PagesReportViewSet,
+    SourcesReportViewSet,
+    DevicesReportViewSet,
+    FlowReportViewSet,
+    FunnelReportViewSet,
+    RealtimeReportViewSet,
+    CustomEventsReportViewSet,
+    TimeseriesReportViewSet,
+)

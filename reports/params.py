@@ -1,0 +1,212 @@
+"""The query parameters of the reports: parsed and validated once, for every report.
+
+`ReportParamsSerializer` checks the common parameters; each report's own serializer subclasses it
+and adds only its parameters. `report_params_build` then resolves the period to UTC days for one
+website and returns the immutable `ReportParams` that every selector takes.
+"""
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+from rest_framework import serializers
+
+from websites.models import Website
+
+PERIODS = ("yesterday", "today", "7d", "30d", "90d", "12m", "ytd", "all")
+LAST_DAYS = {"7d": 7, "30d": 30, "90d": 90}
+COMPARES = ("previous_period", "yoy")
+MAX_RANGE_YEARS = 5
+DEFAULT_PER_PAGE = 50
+MAX_PER_PAGE = 500
+MAX_FUNNEL_STEPS = 10
+TIMESERIES_METRICS = (
+    "visits",
+    "pageviews",
+    "unique_pageviews",
+    "bounce_rate",
+    "avg_session_duration",
+    "landing_page_entries",
+    "exit_page_exits",
+)
+
+
+def utc_now() -> datetime:
+    """The clock of every report (tests replace it to freeze "today")."""
+    return timezone.now()
+
+
+def add_years(day: date, years: int) -> date:
+    """The same date `years` later (or earlier); 29 February becomes 28 February."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+@dataclass(frozen=True)
+class DateRange:
+    start: date
+    end: date  # inclusive
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def as_dict(self) -> dict[str, str]:
+        return {"start": self.start.isoformat(), "end": self.end.isoformat()}
+
+    def label(self) -> str:
+        return f"{self.start.isoformat()} to {self.end.isoformat()}"
+
+
+@dataclass(frozen=True)
+class ReportParams:
+    period: DateRange
+    comparison: DateRange | None = None
+    include_bots: bool = False
+    content_group: str | None = None
+    page: int = 1
+    per_page: int | None = DEFAULT_PER_PAGE  # None: every row (CSV exports)
+    now: datetime = field(default_factory=utc_now)
+    # The report's own parameters (group_by, steps, event_name, metric, path), already validated.
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * (self.per_page or 0)
+
+
+class ReportParamsSerializer(serializers.Serializer):
+    """The parameters every report accepts."""
+
+    website_id = serializers.UUIDField()
+    period = serializers.ChoiceField(choices=PERIODS, default="7d")
+    start_date = serializers.DateField(input_formats=["%Y-%m-%d"], required=False)
+    end_date = serializers.DateField(input_formats=["%Y-%m-%d"], required=False)
+    compare = serializers.ChoiceField(choices=COMPARES, required=False)
+    include_bots = serializers.ChoiceField(choices=("true", "false"), default="false")
+    content_group = serializers.CharField(max_length=100, required=False)
+    page = serializers.IntegerField(min_value=1, max_value=1_000_000, default=1)
+    per_page = serializers.IntegerField(min_value=1, max_value=MAX_PER_PAGE, default=50)
+    format = serializers.ChoiceField(choices=("json", "csv"), default="json")
+
+    def validate(self, attrs: dict) -> dict:
+        start, end = attrs.get("start_date"), attrs.get("end_date")
+        if end is not None and start is None:
+            raise serializers.ValidationError({"start_date": "Required when end_date is given."})
+        if start is not None:
+            # A start date alone runs through today.
+            end = attrs["end_date"] = end or self.context["today"]
+            if start > end:
+                raise serializers.ValidationError({"start_date": "Must not be after end_date."})
+            if end >= add_years(start, MAX_RANGE_YEARS):
+                raise serializers.ValidationError(
+                    {"end_date": f"A date range spans at most {MAX_RANGE_YEARS} years."}
+                )
+        return attrs
+
+
+class SourcesParamsSerializer(ReportParamsSerializer):
+    group_by = serializers.ChoiceField(choices=("channel", "domain", "utm"), default="channel")
+
+
+class FunnelParamsSerializer(ReportParamsSerializer):
+    steps = serializers.ListField(
+        child=serializers.CharField(max_length=1024),
+        min_length=2,
+        max_length=MAX_FUNNEL_STEPS,
+        error_messages={
+            "min_length": "Give at least 2 steps (steps[]=/a&steps[]=/b).",
+            "max_length": f"At most {MAX_FUNNEL_STEPS} steps.",
+        },
+    )
+
+
+class CustomEventsParamsSerializer(ReportParamsSerializer):
+    event_name = serializers.CharField(max_length=200, required=False)
+
+
+class TimeseriesParamsSerializer(ReportParamsSerializer):
+    metric = serializers.ChoiceField(choices=TIMESERIES_METRICS, default="pageviews")
+    path = serializers.CharField(max_length=1024, required=False)
+
+
+COMMON_PARAMS = frozenset(ReportParamsSerializer().fields)
+
+
+def report_params_parse(
+    *, serializer_class: type[ReportParamsSerializer], query, today: date
+) -> dict:
+    """Validates a request's query string (`QueryDict`); raises DRF's ValidationError (400)."""
+    data = {key: query.get(key) for key in query}
+    if "steps" in serializer_class().fields:
+        # `steps[]=/a&steps[]=/b` as the spec writes it; a plain repeated `steps` works too.
+        data["steps"] = query.getlist("steps[]") or query.getlist("steps")
+        data.pop("steps[]", None)
+    serializer = serializer_class(data=data, context={"today": today})
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def period_resolve(*, period: str, today: date, first_day: date | None = None) -> DateRange:
+    """The UTC days of a named period, all ending today except `yesterday`."""
+    if period == "today":
+        return DateRange(today, today)
+    if period == "yesterday":
+        return DateRange(today - timedelta(days=1), today - timedelta(days=1))
+    if period in LAST_DAYS:
+        return DateRange(today - timedelta(days=LAST_DAYS[period] - 1), today)
+    if period == "12m":
+        return DateRange(add_years(today, -1) + timedelta(days=1), today)
+    if period == "ytd":
+        return DateRange(today.replace(month=1, day=1), today)
+    if period == "all":
+        return DateRange(min(first_day or today, today), today)
+    raise ValueError(f"unknown period {period!r}")
+
+
+def comparison_resolve(*, compare: str, period: DateRange) -> DateRange:
+    if compare == "previous_period":
+        return DateRange(
+            period.start - timedelta(days=period.days), period.start - timedelta(days=1)
+        )
+    return DateRange(add_years(period.start, -1), add_years(period.end, -1))
+
+
+def website_first_day(*, website: Website) -> date:
+    """The first UTC day of the website: its creation, or its first event if earlier (imports)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT min(timestamp) FROM ingest_event WHERE website_id = %s", [website.pk]
+        )
+        (first_event,) = cursor.fetchone()
+    created = website.created_at.astimezone(UTC).date()
+    return min(created, first_event.astimezone(UTC).date()) if first_event else created
+
+
+def report_params_build(
+    *, website: Website, data: dict, now: datetime | None = None, paginate: bool = True
+) -> ReportParams:
+    """Resolves validated parameters (from `report_params_parse`) for one website."""
+    now = now or utc_now()
+    today = now.astimezone(UTC).date()
+    if data.get("start_date"):
+        period = DateRange(data["start_date"], data["end_date"])
+    else:
+        first_day = website_first_day(website=website) if data["period"] == "all" else None
+        period = period_resolve(period=data["period"], today=today, first_day=first_day)
+    compare = data.get("compare")
+    extra = {key: value for key, value in data.items() if key not in COMMON_PARAMS}
+    return ReportParams(
+        period=period,
+        comparison=comparison_resolve(compare=compare, period=period) if compare else None,
+        include_bots=data["include_bots"] == "true",
+        content_group=data.get("content_group"),
+        page=data["page"] if paginate else 1,
+        per_page=data["per_page"] if paginate else None,
+        now=now,
+        extra=extra,
+    )

@@ -1,0 +1,139 @@
+"""Management commands: create_api_user and seed_demo."""
+
+import re
+import uuid
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from rest_framework.test import APIClient
+
+from accounts.models import Account, User
+from tests.factories import account_make
+from websites.models import Website
+
+API_KEY = re.compile(r"^tt_[A-Za-z0-9_-]{32,}$")
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args: str) -> list[str]:
+    out = StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue().splitlines()
+
+
+def client_for(api_key: str) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_X_API_KEY=api_key)
+    return client
+
+
+# --- create_api_user --------------------------------------------------------------------------
+
+
+def test_create_api_user_creates_the_named_account_when_missing():
+    lines = run("create_api_user", "--role", "user", "--account-name", "New Co")
+    api_key = lines[-1]
+    assert API_KEY.fullmatch(api_key)
+    account = Account.objects.get(name="New Co")
+    user = User.objects.get(account=account)
+    assert user.role == "user"
+    assert user.email is None
+
+    client = client_for(api_key)
+    assert client.get("/api/v1/websites").status_code == 200
+    assert client.get("/api/v1/accounts").status_code == 403
+    created = client.post("/api/v1/websites", {"domain": "new.example"}, format="json")
+    assert created.json()["data"]["accountId"] == str(account.id)
+
+
+def test_create_api_user_reuses_an_existing_named_account():
+    account = account_make(name="Existing")
+    api_key = run("create_api_user", "--role", "admin", "--account-name", "Existing")[-1]
+    assert Account.objects.filter(name="Existing").count() == 1
+    user = User.objects.get(account=account)
+    assert user.role == "admin"
+    assert client_for(api_key).get("/api/v1/accounts").status_code == 200
+
+
+def test_create_api_user_with_account_id_and_email():
+    account = account_make()
+    lines = run(
+        "create_api_user",
+        "--role",
+        "admin",
+        "--account-id",
+        str(account.id),
+        "--email",
+        "ops@example.com",
+    )
+    user = User.objects.get(account=account)
+    assert user.email == "ops@example.com"
+    assert str(user.id) in "\n".join(lines[:-1])
+    response = client_for(lines[-1]).get(f"/api/v1/users/{user.id}/api-key")
+    assert response.status_code == 200
+    assert response.json()["data"]["apiKey"] == lines[-1]
+
+
+@pytest.mark.parametrize("account_id", ["{unknown}", "not-a-uuid"])
+def test_create_api_user_unknown_account_id(account_id):
+    account_id = account_id.format(unknown=uuid.uuid4())
+    with pytest.raises(CommandError, match="No account"):
+        run("create_api_user", "--role", "user", "--account-id", account_id)
+    assert not User.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--account-name", "X"],  # no role
+        ["--role", "owner", "--account-name", "X"],  # invalid role
+        ["--role", "user"],  # no account
+        ["--role", "user", "--account-name", "X", "--account-id", str(uuid.uuid4())],  # both
+    ],
+)
+def test_create_api_user_rejects_invalid_arguments(args):
+    with pytest.raises(CommandError):
+        run("create_api_user", *args)
+    assert not User.objects.exists()
+    assert not Account.objects.exists()
+
+
+# --- seed_demo --------------------------------------------------------------------------------
+
+
+def admin_key(lines: list[str]) -> str:
+    [line] = [line for line in lines if line.startswith("Admin API key:")]
+    return line.split(":", 1)[1].strip()
+
+
+def test_seed_demo_is_idempotent():
+    first = run("seed_demo")
+    second = run("seed_demo")
+
+    assert Account.objects.count() == 1
+    account = Account.objects.get()
+    assert Website.objects.filter(account=account).count() == 1
+    assert User.objects.filter(account=account).count() == 1
+    assert get_user_model().objects.filter(username="operator", is_superuser=True).count() == 1
+
+    api_key = admin_key(first)
+    assert API_KEY.fullmatch(api_key)
+    assert admin_key(second) == api_key
+    assert User.objects.get().is_admin
+
+    client = client_for(api_key)
+    websites = client.get("/api/v1/websites").json()["data"]
+    assert [website["domain"] for website in websites] == ["localhost"]
+    assert client.get("/api/v1/accounts").status_code == 200
+    assert any(f"X-API-KEY: {api_key}" in line for line in second)
+
+
+def test_seed_demo_operator_can_sign_in_to_the_admin(client):
+    lines = run("seed_demo")
+    [line] = [line for line in lines if line.startswith("Django admin")]
+    password = line.rsplit("password", 1)[1].strip()
+    assert client.login(username="operator", password=password)
+    assert client.get("/admin/").status_code == 200

@@ -1,0 +1,117 @@
+"""GET /health against the real services, and with each of them down."""
+
+import socket
+from contextlib import contextmanager
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+import analytics_site
+
+
+def closed_port() -> int:
+    """A local TCP port nothing listens on (bound, then released)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.django_db
+def test_health_ok(client):
+    response = client.get("/health")
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "ok",
+        "db": "connected",
+        "redis": "connected",
+        "version": analytics_site.__version__,
+    }
+    assert response["X-Request-ID"]
+
+
+@pytest.mark.django_db
+def test_health_needs_no_key_and_ignores_a_bad_one(client):
+    response = client.get("/health", HTTP_X_API_KEY="tt_not-a-real-key-at-all-000000000000")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+
+
+@pytest.mark.django_db
+def test_health_is_not_rate_limited(client, settings):
+    settings.TRAILMARK_API_RATE = "1/60s"
+    settings.TRAILMARK_COLLECT_RATE = "1/60s"
+    for _ in range(5):
+        assert client.get("/health").status_code == 200
+
+
+@pytest.mark.django_db
+def test_health_only_answers_get(client):
+    assert client.post("/health").status_code == 405
+
+
+@contextmanager
+def database_unreachable():
+    """Points the default connection at a port nothing listens on; restores it afterwards."""
+    connection.close()
+    original = {key: connection.settings_dict[key] for key in ("HOST", "PORT")}
+    connection.settings_dict.update(HOST="127.0.0.1", PORT=str(closed_port()))
+    try:
+        yield
+    finally:
+        connection.close()
+        connection.settings_dict.update(original)
+
+
+@pytest.fixture
+def database_down(django_db_setup, django_db_blocker):
+    """The test database, outside any test transaction (so the connection can be closed).
+
+    These tests only read, so nothing needs flushing afterwards.
+    """
+    with django_db_blocker.unblock(), database_unreachable():
+        yield
+
+
+def test_health_with_the_database_down(database_down):
+    response = Client().get("/health")
+    assert response.status_code == 503
+    body = response.json()
+    assert body == {
+        "status": "degraded",
+        "db": "disconnected",
+        "redis": "connected",
+        "version": analytics_site.__version__,
+    }
+    # The outage is reported, not leaked: no connection details in the body.
+    assert "port" not in response.content.decode().lower()
+
+
+@pytest.mark.django_db
+def test_health_with_redis_down(client, settings):
+    settings.REDIS_URL = f"redis://127.0.0.1:{closed_port()}/0"
+    response = client.get("/health")
+    assert response.status_code == 503
+    assert response.json() == {
+        "status": "degraded",
+        "db": "connected",
+        "redis": "disconnected",
+        "version": analytics_site.__version__,
+    }
+
+
+def test_health_with_both_down(database_down, settings):
+    settings.REDIS_URL = f"redis://127.0.0.1:{closed_port()}/0"
+    response = Client().get("/health")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "degraded"
+    assert body["db"] == "disconnected"
+    assert body["redis"] == "disconnected"
+
+
+def test_health_ok_again_after_an_outage(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        with database_unreachable():
+            assert Client().get("/health").status_code == 503
+        assert Client().get("/health").status_code == 200

@@ -1,0 +1,177 @@
+"""POST/OPTIONS /api/v1/collect against real Redis (the buffer) and PostgreSQL (after a drain)."""
+
+import json
+
+import pytest
+from rest_framework.test import APIClient
+
+from ingest.buffer import EVENTS_STREAM, buffer_client
+from ingest.models import Channel, DeviceType, Event, EventType, ScreenBucket
+from ingest.services import events_buffer_drain
+from tests.factories import website_make
+from tests.ingest.helpers import CHROME, GOOGLEBOT, event_body, post_event
+
+pytestmark = pytest.mark.django_db
+
+
+def test_page_view_is_accepted_enriched_and_stored(website):
+    response = post_event(event_body(website))
+    assert response.status_code == 202
+    assert response.json() == {"status": "accepted"}
+    assert events_buffer_drain() == 1
+
+    event = Event.objects.get(website=website)
+    assert event.event_type == EventType.PAGE_VIEW
+    assert event.path == "/blog/post-1"
+    assert event.referrer_domain == "t.co"
+    assert event.referrer_channel == Channel.SOCIAL
+    assert (event.utm_source, event.utm_medium, event.utm_campaign) == ("twitter", None, "launch")
+    assert event.browser_family == "Chrome"
+    assert event.os_family == "Windows"
+    assert event.device_type == DeviceType.DESKTOP
+    assert event.screen_bucket == ScreenBucket.WIDER
+    assert not event.is_bot and not event.is_excluded
+    assert len(event.ip_hash.hex) == 32
+
+
+def test_no_raw_ip_is_stored_or_buffered(website):
+    ip = "198.51.100.23"
+    post_event(event_body(website), ip=ip)
+    buffered = buffer_client().xrange(EVENTS_STREAM)
+    assert ip not in json.dumps([fields[b"r"].decode() for _, fields in buffered])
+    events_buffer_drain()
+    row = Event.objects.filter(website=website).values().get()
+    assert ip not in json.dumps(row, default=str)
+
+
+def test_same_visitor_same_day_shares_a_hash_other_visitor_does_not(website):
+    post_event(event_body(website), ip="203.0.113.1")
+    post_event(event_body(website, path="/about"), ip="203.0.113.1")
+    post_event(event_body(website), ip="203.0.113.2")
+    events_buffer_drain()
+    hashes = list(
+        Event.objects.filter(website=website).order_by("id").values_list("ip_hash", flat=True)
+    )
+    assert hashes[0] == hashes[1] != hashes[2]
+
+
+def test_custom_event_keeps_name_and_properties(website):
+    body = event_body(website, event_type="custom", event_name="signup", properties={"plan": "pro"})
+    assert post_event(body).status_code == 202
+    events_buffer_drain()
+    event = Event.objects.get(website=website)
+    assert (event.event_type, event.event_name, event.properties) == (
+        EventType.CUSTOM,
+        "signup",
+        {"plan": "pro"},
+    )
+
+
+def test_unknown_website_is_a_silent_204_and_stores_nothing(db):
+    ghost = website_make()
+    body = event_body(ghost)
+    ghost.delete()
+    response = post_event(body)
+    assert response.status_code == 204
+    assert response.content == b""
+    assert buffer_client().xlen(EVENTS_STREAM) == 0
+
+
+def test_bots_are_stored_flagged_and_answered_204(website):
+    assert post_event(event_body(website), user_agent=GOOGLEBOT).status_code == 204
+    assert post_event(event_body(website), user_agent="").status_code == 204
+    events_buffer_drain()
+    assert Event.objects.filter(website=website, is_bot=True).count() == 2
+
+
+def test_excluded_ips_are_stored_flagged_and_answered_204(tenant):
+    site = website_make(account=tenant.account, excluded_ips=["10.0.0.0/8", "2001:db8::/32"])
+    assert post_event(event_body(site), ip="10.1.2.3").status_code == 204
+    assert post_event(event_body(site), ip="2001:db8::1").status_code == 204
+    assert post_event(event_body(site), ip="11.0.0.1").status_code == 202
+    events_buffer_drain()
+    assert Event.objects.filter(website=site, is_excluded=True).count() == 2
+    assert Event.objects.filter(website=site, is_excluded=False).count() == 1
+
+
+def test_content_group_first_match_wins(tenant):
+    site = website_make(
+        account=tenant.account,
+        content_groups=[
+            {"name": "Posts", "pattern": "/blog/post-*"},
+            {"name": "Blog", "pattern": "/blog/*"},
+        ],
+    )
+    post_event(event_body(site, path="/blog/post-1"))
+    post_event(event_body(site, path="/blog/archive"))
+    post_event(event_body(site, path="/pricing"))
+    events_buffer_drain()
+    groups = list(
+        Event.objects.filter(website=site).order_by("id").values_list("content_group", flat=True)
+    )
+    assert groups == ["Posts", "Blog", None]
+
+
+def test_invalid_payload_is_a_named_400_in_the_envelope(website):
+    response = post_event(event_body(website, event_type="purchase"))
+    assert response.status_code == 400
+    assert response.json()["status"] == "error"
+    assert response.json()["error"]["code"] == "INVALID_PAYLOAD"
+    assert response.json()["error"]["message"].startswith("event_type:")
+    assert buffer_client().xlen(EVENTS_STREAM) == 0
+
+
+def test_oversized_and_non_utf8_bodies_are_400(website):
+    client = APIClient()
+    big = json.dumps(event_body(website, properties={"x": "y" * 40_000}))
+    assert client.post("/api/v1/collect", big, content_type="application/json").status_code == 400
+    latin1 = b'{"path": "/caf\xe9"}'
+    response = client.post("/api/v1/collect", latin1, content_type="application/json")
+    assert response.status_code == 400
+    assert "UTF-8" in response.json()["error"]["message"]
+
+
+def test_cors_preflight_echoes_the_origin():
+    response = APIClient().options("/api/v1/collect", HTTP_ORIGIN="https://shop.example")
+    assert response.status_code == 204
+    assert response["Access-Control-Allow-Origin"] == "https://shop.example"
+    assert response["Access-Control-Allow-Credentials"] == "true"
+    assert response["Access-Control-Allow-Methods"] == "POST, OPTIONS"
+    assert response["Access-Control-Allow-Headers"] == "Content-Type"
+    assert response["Vary"] == "Origin"
+
+
+def test_cors_headers_on_accepted_events(website):
+    response = post_event(event_body(website), origin="https://example.com")
+    assert response["Access-Control-Allow-Origin"] == "https://example.com"
+    assert response["Vary"] == "Origin"
+
+
+def test_get_is_405_in_the_envelope():
+    response = APIClient().get("/api/v1/collect")
+    assert response.status_code == 405
+    assert response.json()["error"]["code"] == "METHOD_NOT_ALLOWED"
+
+
+def test_rate_limited_per_ip_with_retry_after(website, settings):
+    settings.TRAILMARK_COLLECT_RATE = "3/10s"
+    statuses = [post_event(event_body(website), ip="192.0.2.9").status_code for _ in range(4)]
+    assert statuses == [202, 202, 202, 429]
+    limited = post_event(event_body(website), ip="192.0.2.9")
+    assert limited.json()["error"]["code"] == "RATE_LIMITED"
+    assert 1 <= int(limited["Retry-After"]) <= 10
+    assert post_event(event_body(website), ip="192.0.2.10").status_code == 202
+
+
+def test_client_ip_behind_a_proxy_comes_from_x_forwarded_for(tenant, settings):
+    settings.TRAILMARK_NUM_PROXIES = 1
+    site = website_make(account=tenant.account, excluded_ips=["198.51.100.0/24"])
+    response = APIClient().post(
+        "/api/v1/collect",
+        data=json.dumps(event_body(site)),
+        content_type="application/json",
+        REMOTE_ADDR="127.0.0.1",
+        HTTP_X_FORWARDED_FOR="6.6.6.6, 198.51.100.4",
+        HTTP_USER_AGENT=CHROME,
+    )
+    assert response.status_code == 204  # the proxy-reported client is excluded
