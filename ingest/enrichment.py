@@ -47,7 +47,7 @@ class UserAgentInfo:
 # Headless browsers, automation and HTTP libraries that crawler-user-agents 1.67.0 does not list
 # (it has HeadlessChrome, PhantomJS, Selenium, Playwright, curl, Wget, python-requests,
 # Go-http-client, okhttp, axios, ...), and the generic words. Case-insensitive; Rust regex syntax
-# (no look-around). `[^u]bot\b` spares the CUBOT phone brand ("CUBOT NOTE 7").
+# (no look-around). `[^u]bots?\b` spares the CUBOT phone brand ("CUBOT NOTE 7").
 _EXTRA_BOT_PATTERNS = (
     r"headless",
     r"puppeteer",
@@ -447,3 +447,10 @@ def country_lookup(ip: str) -> str | None:
     if result.is_private or len(code) != 2 or not code.isalpha():
         return None  # "--" private / not found, "" invalid
     return code
+
+
+def enrichment_warm_up() -> None:
+    """Loads the user-agent regexes, crawler list and GeoIP database now, not on a first request."""
+    user_agent_parse("Mozilla/5.0 (X11; Linux x86_64) warm-up")
+    referrer_classify("https://www.google.com/", site_domain="example.com", utm_medium=None)
+    country_lookup("8.8.8.8")

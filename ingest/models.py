@@ -1,7 +1,8 @@
 """The events store: one row per collected event, in monthly range partitions.
 
-The table is created by SQL in the migrations (Django cannot declare a partitioned table). Low-cardinality dimensions are `smallint` codes (the enums below): the table is
-meant to hold hundreds of millions of rows, and narrow rows scan faster. Reports read these columns
+The table is created by SQL in the migrations (Django cannot declare a partitioned table).
+Low-cardinality dimensions are `smallint` codes (the enums below): the table is meant to hold
+hundreds of millions of rows, and narrow rows scan faster. Reports read these columns
 through `website_id` + `timestamp`, which lead the one B-tree index.
 """
 

@@ -26,8 +26,21 @@ def test_health_ok(client):
         "db": "connected",
         "redis": "connected",
         "version": analytics_site.__version__,
+        "buffer_depth": 0,
     }
     assert response["X-Request-ID"]
+
+
+@pytest.mark.django_db
+def test_health_reports_events_waiting_in_the_buffer(client, website):
+    from ingest.services import events_buffer_drain
+    from tests.ingest.helpers import event_body, post_event
+
+    for _ in range(3):
+        assert post_event(event_body(website)).status_code == 202
+    assert client.get("/health").json()["buffer_depth"] == 3
+    events_buffer_drain()
+    assert client.get("/health").json()["buffer_depth"] == 0
 
 
 @pytest.mark.django_db
@@ -82,6 +95,7 @@ def test_health_with_the_database_down(database_down):
         "db": "disconnected",
         "redis": "connected",
         "version": analytics_site.__version__,
+        "buffer_depth": 0,
     }
     # The outage is reported, not leaked: no connection details in the body.
     assert "port" not in response.content.decode().lower()
@@ -97,6 +111,7 @@ def test_health_with_redis_down(client, settings):
         "db": "connected",
         "redis": "disconnected",
         "version": analytics_site.__version__,
+        "buffer_depth": None,
     }
 
 

@@ -7,7 +7,6 @@ import sys
 import time
 
 import pytest
-from django.conf import settings
 from django.db import connection
 
 from ingest import buffer

@@ -38,7 +38,7 @@ def test_custom_event_name_from_field_or_properties():
     assert payload_validate(valid(event_type="custom", event_name="signup")).event_name == "signup"
     from_properties = payload_validate(valid(event_type="custom", properties={"name": "buy"}))
     assert from_properties.event_name == "buy"
-    with pytest.raises(InvalidEvent, match="^event_name:"):
+    with pytest.raises(InvalidEvent, match=r"^event_name:"):
         payload_validate(valid(event_type="custom"))
 
 
@@ -73,7 +73,7 @@ def test_custom_event_name_from_field_or_properties():
     ],
 )
 def test_invalid_fields_are_named(overrides, field):
-    with pytest.raises(InvalidEvent, match=f"^{field}:"):
+    with pytest.raises(InvalidEvent, match=rf"^{field}:"):
         payload_validate(valid(**overrides))
 
 
@@ -90,7 +90,7 @@ def test_invalid_fields_are_named(overrides, field):
     ],
 )
 def test_hostile_bodies_are_refused(body):
-    with pytest.raises(InvalidEvent, match="^body:"):
+    with pytest.raises(InvalidEvent, match=r"^body:"):
         body_parse(body)
 
 
