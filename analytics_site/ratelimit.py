@@ -1,11 +1,12 @@
 """Fixed-window rate limits counted in Redis (django-ratelimit through Django's cache).
 
-`rate_limit_hit` is the one mechanism: DRF throttles (analytics_site.api.throttling) and the
-plain collect view both count through it, and `RateLimitHeadersMiddleware` reports the usage it
-leaves on the request.
+`rate_limit_hit` counts API requests (analytics_site.api.throttling), and
+`RateLimitHeadersMiddleware` reports the usage it leaves on the request. The collect endpoint
+counts in the same kind of window but in one Lua call with its buffer append (ingest.buffer).
 """
 
 import logging
+import re
 from dataclasses import dataclass
 
 import redis
@@ -21,6 +22,19 @@ class RateLimitUsage:
     remaining: int
     reset_seconds: int
     exceeded: bool
+
+
+_RATE = re.compile(r"^(\d+)/(\d*)([smhd])$")
+_PERIOD_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def rate_parse(rate: str) -> tuple[int, int]:
+    """ "10/10s" -> (10, 10): the limit and the window in seconds (django-ratelimit's syntax)."""
+    match = _RATE.match(rate)
+    if match is None:
+        raise ValueError(f"Invalid rate {rate!r}: expected e.g. 10/10s, 60/m, 1000/h.")
+    count, multiplier, unit = match.groups()
+    return int(count), int(multiplier or 1) * _PERIOD_SECONDS[unit]
 
 
 def rate_limit_hit(

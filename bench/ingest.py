@@ -145,6 +145,7 @@ def collect_benchmark(website, seconds: int, connections: int, workers: int) -> 
         wait_for(port)
         base = f"http://127.0.0.1:{port}"
         run_wrk(f"{base}/api/v1/collect", script, 3, connections)  # warm-up: caches, connections
+        time.sleep(2)  # requests still queued in gunicorn when wrk stopped
         while buffer_client().xlen(EVENTS_STREAM):
             time.sleep(0.2)
         before = Event.objects.filter(website=website).count()

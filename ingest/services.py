@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 
+from analytics_site.ratelimit import RateLimitUsage
 from ingest import buffer
 from ingest.enrichment import (
     content_group_match,
@@ -154,21 +155,25 @@ def event_row(
 
 
 def event_collect(
-    *, payload: CollectPayload, ip: str, user_agent: str, received_at: datetime | None = None
-) -> CollectOutcome:
-    """Step 1 and 10: the event of a known website is enriched and buffered for storage."""
+    *, payload: CollectPayload, ip: str, user_agent: str, rate: str
+) -> tuple[CollectOutcome, RateLimitUsage]:
+    """Steps 1-10 for one valid collect request, counted against the client's `rate`.
+
+    The event of a known website is enriched and buffered for storage, unless the client is over
+    its limit (the returned usage says so).
+    """
     site = site_config_get(website_id=payload.website_id)
     if site is None:
-        return CollectOutcome.UNKNOWN_SITE
-    row = event_row(
-        payload, site=site, ip=ip, user_agent=user_agent, timestamp=received_at or timezone.now()
-    )
-    buffer.buffer_push(row)
-    return (
-        CollectOutcome.FILTERED
-        if row[IS_BOT_INDEX] or row[IS_EXCLUDED_INDEX]
-        else CollectOutcome.ACCEPTED
-    )
+        return CollectOutcome.UNKNOWN_SITE, collect_request_count(ip=ip, rate=rate)
+    row = event_row(payload, site=site, ip=ip, user_agent=user_agent, timestamp=timezone.now())
+    usage = buffer.buffer_push_rate_limited(row, client_key=ip, rate=rate)
+    filtered = row[IS_BOT_INDEX] or row[IS_EXCLUDED_INDEX]
+    return CollectOutcome.FILTERED if filtered else CollectOutcome.ACCEPTED, usage
+
+
+def collect_request_count(*, ip: str, rate: str) -> RateLimitUsage:
+    """Counts a collect request that carries no event (invalid, or for an unknown website)."""
+    return buffer.buffer_push_rate_limited(None, client_key=ip, rate=rate)
 
 
 # --- Storage -------------------------------------------------------------------------------------

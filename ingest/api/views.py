@@ -11,9 +11,9 @@ from django.views.decorators.csrf import csrf_exempt
 
 from analytics_site.api.envelope import error_response
 from analytics_site.net import client_ip
-from analytics_site.ratelimit import rate_limit_hit
+from analytics_site.ratelimit import RateLimitUsage
 from ingest.payload import MAX_BODY_BYTES, InvalidEvent, body_parse, payload_validate
-from ingest.services import CollectOutcome, event_collect
+from ingest.services import CollectOutcome, collect_request_count, event_collect
 
 
 @csrf_exempt
@@ -31,21 +31,29 @@ def collect(request: HttpRequest) -> HttpResponse:
 
 def _collect_event(request: HttpRequest) -> HttpResponse:
     ip = client_ip(request)
-    usage = rate_limit_hit(request, group="collect", key=ip, rate=settings.TRAILMARK_COLLECT_RATE)
-    if usage is not None and usage.exceeded:
-        response = error_response("RATE_LIMITED", "Rate limit exceeded. Retry later.", status=429)
-        response["Retry-After"] = str(usage.reset_seconds)
-        return response
+    rate = settings.TRAILMARK_COLLECT_RATE
     try:
         payload = payload_validate(body_parse(_body(request)))
     except InvalidEvent as invalid:
+        # Counted too: a flood of garbage is limited like any other.
+        usage = collect_request_count(ip=ip, rate=rate)
+        if usage.exceeded:
+            return _rate_limited(usage)
         return error_response("INVALID_PAYLOAD", str(invalid), status=400)
-    outcome = event_collect(
-        payload=payload, ip=ip, user_agent=request.headers.get("User-Agent", "")
+    outcome, usage = event_collect(
+        payload=payload, ip=ip, user_agent=request.headers.get("User-Agent", ""), rate=rate
     )
+    if usage.exceeded:
+        return _rate_limited(usage)
     if outcome is CollectOutcome.ACCEPTED:
         return JsonResponse({"status": "accepted"}, status=202)
     return HttpResponse(status=204)
+
+
+def _rate_limited(usage: RateLimitUsage) -> HttpResponse:
+    response = error_response("RATE_LIMITED", "Rate limit exceeded. Retry later.", status=429)
+    response["Retry-After"] = str(usage.reset_seconds)
+    return response
 
 
 def _body(request: HttpRequest) -> bytes:

@@ -175,3 +175,12 @@ def test_client_ip_behind_a_proxy_comes_from_x_forwarded_for(tenant, settings):
         HTTP_USER_AGENT=CHROME,
     )
     assert response.status_code == 204  # the proxy-reported client is excluded
+
+
+def test_invalid_requests_count_against_the_limit_too(website, settings):
+    settings.TRAILMARK_COLLECT_RATE = "2/10s"
+    bad = event_body(website, event_type="nope")
+    statuses = [post_event(bad, ip="192.0.2.77").status_code for _ in range(3)]
+    assert statuses == [400, 400, 429]
+    assert post_event(event_body(website), ip="192.0.2.77").status_code == 429
+    assert buffer_client().xlen(EVENTS_STREAM) == 0
