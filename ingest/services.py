@@ -3,6 +3,7 @@
 import enum
 import hashlib
 import hmac
+import ipaddress
 import json
 import logging
 import os
@@ -166,14 +167,24 @@ def event_collect(
     if site is None:
         return CollectOutcome.UNKNOWN_SITE, collect_request_count(ip=ip, rate=rate)
     row = event_row(payload, site=site, ip=ip, user_agent=user_agent, timestamp=timezone.now())
-    usage = buffer.buffer_push_rate_limited(row, client_key=ip, rate=rate)
+    usage = buffer.buffer_push_rate_limited(row, client_key=_rate_limit_key(ip), rate=rate)
     filtered = row[IS_BOT_INDEX] or row[IS_EXCLUDED_INDEX]
     return CollectOutcome.FILTERED if filtered else CollectOutcome.ACCEPTED, usage
 
 
 def collect_request_count(*, ip: str, rate: str) -> RateLimitUsage:
     """Counts a collect request that carries no event (invalid, or for an unknown website)."""
-    return buffer.buffer_push_rate_limited(None, client_key=ip, rate=rate)
+    return buffer.buffer_push_rate_limited(None, client_key=_rate_limit_key(ip), rate=rate)
+
+
+def _rate_limit_key(ip: str) -> str:
+    # An IPv6 client usually holds a whole /64: count the network, as django-ratelimit does.
+    if ":" in ip:
+        try:
+            return str(ipaddress.IPv6Network(f"{ip}/64", strict=False).network_address)
+        except ValueError:
+            return ip
+    return ip
 
 
 # --- Storage -------------------------------------------------------------------------------------

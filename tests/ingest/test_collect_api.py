@@ -184,3 +184,12 @@ def test_invalid_requests_count_against_the_limit_too(website, settings):
     assert statuses == [400, 400, 429]
     assert post_event(event_body(website), ip="192.0.2.77").status_code == 429
     assert buffer_client().xlen(EVENTS_STREAM) == 0
+
+
+def test_ipv6_clients_are_limited_per_64_network(website, settings):
+    settings.TRAILMARK_COLLECT_RATE = "2/10s"
+    statuses = [
+        post_event(event_body(website), ip=f"2001:db8:1:2::{n}").status_code for n in range(1, 4)
+    ]
+    assert statuses == [202, 202, 429]
+    assert post_event(event_body(website), ip="2001:db8:1:3::1").status_code == 202
