@@ -90,7 +90,9 @@ class ReportParamsSerializer(serializers.Serializer):
     include_bots = serializers.ChoiceField(choices=("true", "false"), default="false")
     content_group = serializers.CharField(max_length=100, required=False)
     page = serializers.IntegerField(min_value=1, max_value=1_000_000, default=1)
-    per_page = serializers.IntegerField(min_value=1, max_value=MAX_PER_PAGE, default=50)
+    per_page = serializers.IntegerField(
+        min_value=1, max_value=MAX_PER_PAGE, default=DEFAULT_PER_PAGE
+    )
     format = serializers.ChoiceField(choices=("json", "csv"), default="json")
 
     def validate(self, attrs: dict) -> dict:

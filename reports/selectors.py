@@ -74,37 +74,55 @@ sessioned AS (
     FROM marked
 )"""
 
-VISITS_CTE = """
+VISITS_CTE_TEMPLATE = """
 visits AS (
-    SELECT day, ip_hash, session_no,
-           min(ts) AS started,
-           extract(epoch FROM max(ts) - min(ts)) AS duration,
-           count(*) FILTER (WHERE event_type = %(page_view)s) AS pageviews,
-           count(*) FILTER (WHERE counted_view) AS counted_pageviews,
-           min(referrer_channel) FILTER (WHERE is_start) AS channel,
-           min(referrer_domain) FILTER (WHERE is_start) AS referrer_domain,
-           min(utm_source) FILTER (WHERE is_start) AS utm_source,
-           min(utm_medium) FILTER (WHERE is_start) AS utm_medium,
-           min(utm_campaign) FILTER (WHERE is_start) AS utm_campaign,
-           min(device_type) FILTER (WHERE is_start) AS device_type,
-           min(browser_family) FILTER (WHERE is_start) AS browser_family,
-           min(os_family) FILTER (WHERE is_start) AS os_family,
-           min(screen_bucket) FILTER (WHERE is_start) AS screen_bucket,
-           (array_agg(path ORDER BY seq) FILTER (WHERE event_type = %(page_view)s))[1]
-               AS landing_path,
-           (array_agg(counted_view ORDER BY seq) FILTER (WHERE event_type = %(page_view)s))[1]
+    SELECT session.*,
+           page_paths[1] AS landing_path,
+           page_paths[cardinality(page_paths)] AS exit_path,
+           (%(content_group)s::text IS NULL OR page_groups[1] = %(content_group)s)
                AS landing_counted,
-           (array_agg(path ORDER BY seq DESC) FILTER (WHERE event_type = %(page_view)s))[1]
-               AS exit_path,
-           (array_agg(counted_view ORDER BY seq DESC)
-               FILTER (WHERE event_type = %(page_view)s))[1] AS exit_counted,
-           (%(path)s::text IS NULL
-            OR bool_or(event_type = %(page_view)s AND path = %(path)s)) AS viewed_path
-    FROM sessioned
-    GROUP BY day, ip_hash, session_no
-    -- A visit holds a page view (with a content group: a page view in that group).
-    HAVING count(*) FILTER (WHERE counted_view) > 0
+           (%(content_group)s::text IS NULL
+            OR page_groups[cardinality(page_groups)] = %(content_group)s) AS exit_counted
+    FROM (
+        SELECT day, ip_hash, session_no,
+               min(ts) AS started,
+               extract(epoch FROM max(ts) - min(ts)) AS duration,
+               count(*) FILTER (WHERE event_type = %(page_view)s) AS pageviews,
+               count(*) FILTER (WHERE counted_view) AS counted_pageviews,
+               min(referrer_channel) FILTER (WHERE is_start) AS channel,
+               min(referrer_domain) FILTER (WHERE is_start) AS referrer_domain,
+               min(utm_source) FILTER (WHERE is_start) AS utm_source,
+               min(utm_medium) FILTER (WHERE is_start) AS utm_medium,
+               min(utm_campaign) FILTER (WHERE is_start) AS utm_campaign,
+               min(device_type) FILTER (WHERE is_start) AS device_type,
+               min(browser_family) FILTER (WHERE is_start) AS browser_family,
+               min(os_family) FILTER (WHERE is_start) AS os_family,
+               min(screen_bucket) FILTER (WHERE is_start) AS screen_bucket,
+               -- The visit's page views in time order: the first is its landing page, the last
+               -- its exit page.
+               array_agg(path ORDER BY seq) FILTER (WHERE event_type = %(page_view)s)
+                   AS page_paths,
+               array_agg(content_group ORDER BY seq) FILTER (WHERE event_type = %(page_view)s)
+                   AS page_groups,
+               (%(path)s::text IS NULL
+                OR bool_or(event_type = %(page_view)s AND path = %(path)s)) AS viewed_path
+               {more_aggregates}
+        FROM sessioned
+        GROUP BY day, ip_hash, session_no
+        -- A visit holds a page view (with a content group: a page view in that group).
+        HAVING count(*) FILTER (WHERE counted_view) > 0
+    ) AS session
 )"""
+
+
+def visits_cte(*, more_aggregates: Iterable[str] = ()) -> str:
+    """The shared `visits` CTE; a report may add aggregates over each visit's events."""
+    return VISITS_CTE_TEMPLATE.replace(
+        "{more_aggregates}", "".join(f",\n               {sql}" for sql in more_aggregates)
+    )
+
+
+VISITS_CTE = visits_cte()
 
 
 def _utc_midnight(day: date) -> datetime:
@@ -157,8 +175,15 @@ def _stream(sql: str, args: dict) -> Iterator[tuple]:
             yield from chunk
 
 
-def _dicts(rows: Iterable[tuple], keys: tuple[str, ...]) -> Iterator[dict]:
-    return (dict(zip(keys, row, strict=True)) for row in rows)
+def _dicts(rows: Iterable[tuple], keys: tuple[str | None, ...]) -> Iterator[dict]:
+    """Rows as dicts (a `None` key drops its column); closes a lazy source when closed."""
+    try:
+        for row in rows:
+            yield {key: value for key, value in zip(keys, row, strict=True) if key is not None}
+    finally:
+        close = getattr(rows, "close", None)
+        if close is not None:
+            close()
 
 
 def _rows(sql: str, args: dict, keys: tuple[str, ...], *, params: ReportParams):
@@ -404,8 +429,8 @@ def report_flow(*, website: Website, params: ReportParams) -> dict:
         # Every row, lazily: each list runs its own query only when it is read.
         landing = _fetch(sql, {**args, "kinds": ["landing"]}, stream=True)
         exits = _fetch(sql, {**args, "kinds": ["exit"]}, stream=True)
-        payload["landing_pages"] = ({"path": p, "entries": n} for _, p, n in landing)
-        payload["exit_pages"] = ({"path": p, "exits": n} for _, p, n in exits)
+        payload["landing_pages"] = _dicts(landing, (None, "path", "entries"))
+        payload["exit_pages"] = _dicts(exits, (None, "path", "exits"))
         return payload
     payload["page"], payload["per_page"] = params.page, params.per_page
     rows = _fetch(sql, {**args, "kinds": ["landing", "exit"]})
@@ -416,37 +441,25 @@ def report_flow(*, website: Website, params: ReportParams) -> dict:
 
 # --- Funnel ----------------------------------------------------------------------------------
 
-FUNNEL_HITS_CTE = """
-steps AS (
-    SELECT step, number, type_code
-    FROM unnest(%(steps)s::text[], %(step_types)s::smallint[])
-        WITH ORDINALITY AS step(step, type_code, number)
-),
-hits AS (
-    -- The events of counted visits that match a step: a page view of the path, an event of
-    -- that type, or a custom event of that name.
-    SELECT s.day, s.ip_hash, s.session_no, s.seq, steps.number
-    FROM sessioned s
-    JOIN visits v USING (day, ip_hash, session_no)
-    JOIN steps
-      ON (s.event_type = %(page_view)s AND s.path = steps.step)
-      OR (s.event_type = %(custom)s AND s.event_name = steps.step)
-      OR s.event_type = steps.type_code
-),
-reach_1 AS (
-    SELECT day, ip_hash, session_no, min(seq) AS seq FROM hits WHERE number = 1
-    GROUP BY day, ip_hash, session_no
-)"""
-
-# Step N is reached at the first event matching it after step N-1 was reached (greedy, which
-# finds the furthest step any ordering could reach).
-FUNNEL_REACH_CTE = """
-reach_{n} AS (
-    SELECT h.day, h.ip_hash, h.session_no, min(h.seq) AS seq
-    FROM hits h JOIN reach_{previous} r USING (day, ip_hash, session_no)
-    WHERE h.number = {n} AND h.seq > r.seq
-    GROUP BY h.day, h.ip_hash, h.session_no
-)"""
+# The funnel adds to each visit the first event matching step 1 and the positions of the events
+# matching each later step.
+FUNNEL_SQL = """
+SELECT {counts}
+FROM visits AS f
+{laterals}
+"""
+# An event matches a step when it is a page view of that path, an event of that type or a custom
+# event of that name.
+FUNNEL_MATCH = (
+    "(event_type = %(page_view)s AND path = %(step_{n})s)"
+    " OR (event_type = %(custom)s AND event_name = %(step_{n})s)"
+    " OR event_type = %(step_type_{n})s"
+)
+# Step N is reached at the first event matching it after the one that reached step N-1 (greedy,
+# which finds the furthest step any ordering of the visit's events could reach).
+FUNNEL_LATERAL = """CROSS JOIN LATERAL (
+    SELECT min(position) AS seq FROM unnest(f.step_{n}) AS position WHERE position > {previous}
+) AS r{n}"""
 
 
 def report_funnel(*, website: Website, params: ReportParams) -> dict:
@@ -454,22 +467,29 @@ def report_funnel(*, website: Website, params: ReportParams) -> dict:
     steps: list[str] = params.extra["steps"]
     type_codes = {str(label): int(value) for value, label in EventType.choices}
     args = _base_args(website=website, params=params, ranges=[params.period])
-    args["steps"] = steps
-    args["step_types"] = [type_codes.get(step) for step in steps]
-    reach = [
-        FUNNEL_REACH_CTE.format(n=number, previous=number - 1)
-        for number in range(2, len(steps) + 1)
+    numbers = range(1, len(steps) + 1)
+    for number, step in zip(numbers, steps, strict=True):
+        args[f"step_{number}"] = step
+        args[f"step_type_{number}"] = type_codes.get(step)
+    aggregates = [f"min(seq) FILTER (WHERE {FUNNEL_MATCH.format(n=1)}) AS step_1"] + [
+        f"array_agg(seq) FILTER (WHERE {FUNNEL_MATCH.format(n=number)}) AS step_{number}"
+        for number in numbers[1:]
     ]
-    counts = " UNION ALL ".join(
-        f"SELECT {number}, count(*) FROM reach_{number}" for number in range(1, len(steps) + 1)
+    laterals = [
+        FUNNEL_LATERAL.format(
+            n=number, previous="f.step_1" if number == 2 else f"r{number - 1}.seq"
+        )
+        for number in numbers[1:]
+    ]
+    counts = ["count(f.step_1)"] + [f"count(r{number}.seq)" for number in numbers[1:]]
+    sql = _with(EVENTS_CTE, SESSIONED_CTE, visits_cte(more_aggregates=aggregates)) + (
+        FUNNEL_SQL.replace("{counts}", ", ".join(counts)).replace("{laterals}", "\n".join(laterals))
     )
-    sql = _with(*VISIT_CTES, FUNNEL_HITS_CTE, *reach) + counts
-    sessions = dict(_fetch(sql, args))
+    (reached,) = _fetch(sql, args)
     funnel = []
-    for number, step in enumerate(steps, start=1):
-        reached = sessions.get(number, 0)
-        conversion = 100 if number == 1 else rate(reached, sessions.get(number - 1, 0))
-        funnel.append({"step": step, "sessions": reached, "conversion_rate": conversion})
+    for index, step in enumerate(steps):
+        conversion = 100 if index == 0 else rate(reached[index], reached[index - 1])
+        funnel.append({"step": step, "sessions": reached[index], "conversion_rate": conversion})
     return {"period": params.period.as_dict(), "funnel": funnel}
 
 
@@ -558,8 +578,11 @@ def report_custom_events(*, website: Website, params: ReportParams) -> dict:
 TIMESERIES_DAILY_SQL = {
     "visits": "SELECT day, count(*) FROM visits WHERE viewed_path GROUP BY day",
     "pageviews": """
-        SELECT day, count(*) FROM sessioned
-        WHERE counted_view AND (%(path)s::text IS NULL OR path = %(path)s) GROUP BY day""",
+        SELECT day, count(*) FROM events
+        WHERE event_type = %(page_view)s
+          AND (%(content_group)s::text IS NULL OR content_group = %(content_group)s)
+          AND (%(path)s::text IS NULL OR path = %(path)s)
+        GROUP BY day""",
     "unique_pageviews": """
         SELECT day, count(DISTINCT (ip_hash, session_no, path)) FROM sessioned
         WHERE counted_view AND (%(path)s::text IS NULL OR path = %(path)s) GROUP BY day""",

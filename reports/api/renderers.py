@@ -44,14 +44,21 @@ class ReportCSVRenderer(BaseRenderer):
         """The header line, then the rows, in chunks of about `CHUNK_BYTES`."""
         writer = csv.writer(_Line())
         buffer, size = [writer.writerow(columns)], 0
-        for row in rows:
-            line = writer.writerow([csv_cell(row[column]) for column in columns])
-            buffer.append(line)
-            size += len(line)
-            if size >= CHUNK_BYTES:
-                yield "".join(buffer).encode()
-                buffer, size = [], 0
-        yield "".join(buffer).encode()
+        try:
+            for row in rows:
+                line = writer.writerow([csv_cell(row[column]) for column in columns])
+                buffer.append(line)
+                size += len(line)
+                if size >= CHUNK_BYTES:
+                    yield "".join(buffer).encode()
+                    buffer, size = [], 0
+            yield "".join(buffer).encode()
+        finally:
+            # A client that hangs up mid-download closes this generator: release the
+            # server-side cursor behind `rows` now rather than at garbage collection.
+            close = getattr(rows, "close", None)
+            if close is not None:
+                close()
 
     def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
         if not isinstance(data, dict) or "columns" not in data:

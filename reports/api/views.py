@@ -106,6 +106,8 @@ def _documented(serializer_class: type[ReportParamsSerializer]):
 
 @extend_schema_view(list=_documented(ReportParamsSerializer))
 class SummaryReportViewSet(ReportViewSet):
+    """Visits, unique visitors, pageviews, bounce rate and visit duration, optionally compared."""
+
     report_name = "summary"
     selector = staticmethod(selectors.report_summary)
     csv_columns = ("metric", "value", "previous", "change_pct")
@@ -124,6 +126,8 @@ class SummaryReportViewSet(ReportViewSet):
 
 @extend_schema_view(list=_documented(ReportParamsSerializer))
 class PagesReportViewSet(ReportViewSet):
+    """Pageviews and unique pageviews per path, by pageviews (paginated)."""
+
     report_name = "pages"
     selector = staticmethod(selectors.report_pages)
     csv_columns = ("path", "contentGroup", "pageviews", "uniquePageviews")
@@ -131,6 +135,8 @@ class PagesReportViewSet(ReportViewSet):
 
 @extend_schema_view(list=_documented(SourcesParamsSerializer))
 class SourcesReportViewSet(ReportViewSet):
+    """Visits by channel, referrer domain or UTM triple of their first event (paginated)."""
+
     report_name = "sources"
     selector = staticmethod(selectors.report_sources)
     params_serializer_class = SourcesParamsSerializer
@@ -141,6 +147,8 @@ class SourcesReportViewSet(ReportViewSet):
 
 @extend_schema_view(list=_documented(ReportParamsSerializer))
 class DevicesReportViewSet(ReportViewSet):
+    """Visits by device type, browser, OS and screen size of their first event."""
+
     report_name = "devices"
     selector = staticmethod(selectors.report_devices)
     csv_columns = ("deviceType", "visits")
@@ -151,6 +159,8 @@ class DevicesReportViewSet(ReportViewSet):
 
 @extend_schema_view(list=_documented(ReportParamsSerializer))
 class FlowReportViewSet(ReportViewSet):
+    """Visits by landing page and by exit page (both lists paginated)."""
+
     report_name = "flow"
     selector = staticmethod(selectors.report_flow)
     csv_columns = ("path", "entries")
@@ -161,6 +171,8 @@ class FlowReportViewSet(ReportViewSet):
 
 @extend_schema_view(list=_documented(FunnelParamsSerializer))
 class FunnelReportViewSet(ReportViewSet):
+    """Visits reaching each of `steps[]` (2 to 10) in order, and each step's conversion."""
+
     report_name = "funnel"
     selector = staticmethod(selectors.report_funnel)
     params_serializer_class = FunnelParamsSerializer
@@ -172,6 +184,8 @@ class FunnelReportViewSet(ReportViewSet):
 
 @extend_schema_view(list=_documented(ReportParamsSerializer))
 class RealtimeReportViewSet(ReportViewSet):
+    """Active visitors, top pages and events by type over the last 30 minutes."""
+
     report_name = "realtime"
     selector = staticmethod(selectors.report_realtime)
     csv_columns = ("path", "visitors")
@@ -186,6 +200,8 @@ class RealtimeReportViewSet(ReportViewSet):
 
 @extend_schema_view(list=_documented(CustomEventsParamsSerializer))
 class CustomEventsReportViewSet(ReportViewSet):
+    """Custom events counted by name (paginated)."""
+
     report_name = "custom-events"
     selector = staticmethod(selectors.report_custom_events)
     params_serializer_class = CustomEventsParamsSerializer
@@ -194,6 +210,8 @@ class CustomEventsReportViewSet(ReportViewSet):
 
 @extend_schema_view(list=_documented(TimeseriesParamsSerializer))
 class TimeseriesReportViewSet(ReportViewSet):
+    """One value of `metric` per day of the period, optionally for one `path`."""
+
     report_name = "timeseries"
     selector = staticmethod(selectors.report_timeseries)
     params_serializer_class = TimeseriesParamsSerializer
