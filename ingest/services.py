@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 
+from aggregation.services import aggregation_days_mark_stale
 from analytics_site.ratelimit import RateLimitUsage
 from ingest import buffer
 from ingest.enrichment import (
@@ -193,7 +194,8 @@ def _rate_limit_key(ip: str) -> str:
 def events_store(rows: list[list]) -> int:
     """Stores rows with one COPY, creating missing monthly partitions first.
 
-    Rows of websites deleted since they were collected are dropped. Returns the rows stored.
+    Rows of websites deleted since they were collected are dropped, and the days that received
+    events are marked for (re-)aggregation. Call inside a transaction. Returns the rows stored.
     """
     if not rows:
         return 0
@@ -208,6 +210,11 @@ def events_store(rows: list[list]) -> int:
     with connection.cursor() as cursor, cursor.cursor.copy(_COPY_SQL) as copy:
         for row in rows:
             copy.write_row(row)
+    aggregation_days_mark_stale(
+        website_days={
+            (row[WEBSITE_INDEX], date.fromisoformat(row[TIMESTAMP_INDEX][:10])) for row in rows
+        }
+    )
     return len(rows)
 
 
