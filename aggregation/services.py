@@ -5,6 +5,8 @@ from datetime import date
 
 from django.db import connection
 
+from aggregation.selectors import aggregation_day_websites
+
 
 def aggregation_days_mark_stale(*, website_days: Iterable[tuple[str, date]]) -> None:
     """Records that events were stored for these (website id, day) pairs.
@@ -27,3 +29,14 @@ def aggregation_days_mark_stale(*, website_days: Iterable[tuple[str, date]]) -> 
             """,
             [[website for website, _ in pairs], [day for _, day in pairs]],
         )
+
+
+def day_aggregate_websites(*, day: date, website_ids: Iterable[str] | None = None) -> int:
+    """Aggregates `day` for the given websites (default: every website with events that day).
+
+    Returns the number of websites aggregated.
+    """
+    ids = list(website_ids) if website_ids is not None else aggregation_day_websites(day=day)
+    for website_id in ids:
+        day_aggregate(website_id=website_id, day=day)
+    return len(ids)

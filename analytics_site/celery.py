@@ -26,4 +26,16 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=10, hour=0),
         "options": {"expires": _DAY},
     },
+    # Yesterday, and every stale or missed day: one aggregate_day task per website and day.
+    "aggregation-nightly": {
+        "task": "aggregation.tasks.aggregate_pending_days",
+        "schedule": crontab(minute=15, hour=0),
+        "options": {"expires": _DAY},
+    },
+    # After the nightly aggregation has had time to run.
+    "aggregation-raw-events-purge": {
+        "task": "aggregation.tasks.raw_events_purge",
+        "schedule": crontab(minute=0, hour=3),
+        "options": {"expires": _DAY},
+    },
 }

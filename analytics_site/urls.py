@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from analytics_site.health import health
 
 api_v1 = [
+    path("", include("aggregation.api.urls")),
     path("", include("accounts.api.urls")),
     path("", include("websites.api.urls")),
     path("", include("reports.api.urls")),

@@ -2,9 +2,11 @@
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from ingest.payload import InvalidEvent, body_parse, payload_validate
 from ingest.selectors import site_config_get
@@ -86,7 +88,12 @@ def _timestamp(data: dict) -> datetime:
     except ValueError:
         raise InvalidEvent("timestamp: not an ISO 8601 date-time.") from None
     # A timestamp without an offset is taken as UTC.
-    return timestamp if timestamp.tzinfo else timestamp.replace(tzinfo=UTC)
+    timestamp = timestamp if timestamp.tzinfo else timestamp.replace(tzinfo=UTC)
+    # Older days have lost their raw events to retention: their rollups cannot be recomputed.
+    retention_days = settings.TRAILMARK_RAW_RETENTION_DAYS
+    if timestamp < timezone.now() - timedelta(days=retention_days):
+        raise InvalidEvent(f"timestamp: older than the raw retention ({retention_days} days).")
+    return timestamp
 
 
 def _store(batch: list[list]) -> None:

@@ -179,14 +179,25 @@ def comparison_resolve(*, compare: str, period: DateRange) -> DateRange:
 
 
 def website_first_day(*, website: Website) -> date:
-    """The first UTC day of the website: its creation, or its first event if earlier (imports)."""
+    """The first UTC day of the website: its creation, or its first event if earlier (imports).
+
+    The first event is looked up in the raw events and in the aggregated days, which outlive the
+    raw events that retention removes.
+    """
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT min(timestamp) FROM ingest_event WHERE website_id = %s", [website.pk]
+            """
+            SELECT least(
+                (SELECT min(timestamp AT TIME ZONE 'UTC')::date
+                 FROM ingest_event WHERE website_id = %(website)s),
+                (SELECT min(day) FROM aggregation_aggregationday WHERE website_id = %(website)s)
+            )
+            """,
+            {"website": website.pk},
         )
-        (first_event,) = cursor.fetchone()
+        (first_event_day,) = cursor.fetchone()
     created = website.created_at.astimezone(UTC).date()
-    return min(created, first_event.astimezone(UTC).date()) if first_event else created
+    return min(created, first_event_day) if first_event_day else created
 
 
 def report_params_build(

@@ -109,6 +109,9 @@ TRAILMARK_NUM_PROXIES = env.int("TRAILMARK_NUM_PROXIES", default=0)
 TRAILMARK_COLLECT_RATE = env.str("TRAILMARK_COLLECT_RATE", default="10/10s")
 TRAILMARK_API_RATE = env.str("TRAILMARK_API_RATE", default="60/60s")
 TRAILMARK_HTTPS = env.bool("TRAILMARK_HTTPS", default=False)
+# Raw events older than this many days are dropped (whole monthly partitions) once aggregated;
+# reports keep reading those days from the rollups.
+TRAILMARK_RAW_RETENTION_DAYS = env.int("TRAILMARK_RAW_RETENTION_DAYS", default=400)
 # Where site owners' pages reach this service: used in tracker snippets and printed examples.
 TRAILMARK_PUBLIC_URL = env.str("TRAILMARK_PUBLIC_URL", default="http://localhost:8000").rstrip("/")
 

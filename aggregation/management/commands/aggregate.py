@@ -1,0 +1,49 @@
+from datetime import date, timedelta
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+from tqdm import tqdm
+
+from aggregation.selectors import aggregation_day_websites
+from aggregation import services
+from websites.models import Website
+
+
+class Command(BaseCommand):
+    help = (
+        "Aggregates past days into the rollups (backfills): --date D, or --from D --to D; "
+        "every website with events on each day, or only --website ID."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--date", type=date.fromisoformat, help="YYYY-MM-DD")
+        parser.add_argument("--from", dest="start", type=date.fromisoformat, help="YYYY-MM-DD")
+        parser.add_argument("--to", dest="end", type=date.fromisoformat, help="YYYY-MM-DD")
+        parser.add_argument("--website", help="UUID of one website")
+        parser.add_argument("--no-progress", action="store_true")
+
+    def handle(self, *args, date, start, end, website, no_progress, **options):
+        days = self._days(date, start, end)
+        if website is not None and not Website.objects.filter(pk=website).exists():
+            raise CommandError(f"No website with id {website}.")
+        work = [
+            (website_id, day)
+            for day in days
+            for website_id in ([website] if website else aggregation_day_websites(day=day))
+        ]
+        for website_id, day in tqdm(work, unit=" website-days", disable=no_progress):
+            services.day_aggregate(website_id=website_id, day=day)
+        self.stdout.write(f"Aggregated {len(work)} website-days from {days[0]} to {days[-1]}.")
+
+    def _days(self, single, start, end) -> list[date]:
+        if single and (start or end):
+            raise CommandError("Give --date, or --from and --to, not both.")
+        if single:
+            start = end = single
+        if not (start and end):
+            raise CommandError("Give --date D, or --from D --to D.")
+        if start > end:
+            raise CommandError("--from is after --to.")
+        if end >= timezone.now().date():
+            raise CommandError("Only past days can be aggregated (today is still collecting).")
+        return [start + timedelta(days=offset) for offset in range((end - start).days + 1)]

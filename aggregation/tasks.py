@@ -1,0 +1,40 @@
+"""Celery tasks of the rollup layer: thin, idempotent, taking ids (scheduled in celery.py)."""
+
+import logging
+import uuid
+from datetime import date
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+from django.utils import timezone
+
+from aggregation import retention, selectors, services
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=6,
+)
+def aggregate_day(website_id: str, day: str) -> None:
+    """(Re-)aggregates one website's day; retried when the database is unreachable or busy."""
+    services.day_aggregate(website_id=uuid.UUID(website_id), day=date.fromisoformat(day))
+
+
+@shared_task
+def aggregate_pending_days() -> int:
+    """The nightly run: yesterday and every stale or missed day before today, one task each."""
+    pending = selectors.aggregation_days_pending(before=timezone.now().date())
+    for website_id, day in pending:
+        aggregate_day.delay(website_id, day.isoformat())
+    logger.info("Queued aggregation of %d website-days", len(pending))
+    return len(pending)
+
+
+@shared_task
+def raw_events_purge() -> list[str]:
+    """Drops raw events older than TRAILMARK_RAW_RETENTION_DAYS whose days are aggregated."""
+    return retention.raw_events_purge(today=timezone.now().date())

@@ -1,0 +1,83 @@
+"""The nightly job through a real Celery worker on real Redis, against the test database."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from aggregation.models import AggregationDay
+from aggregation.tasks import aggregate_pending_days
+from reports.params import DateRange, ReportParams
+from reports.selectors import report_summary
+from tests.aggregation.helpers import import_page_views
+from tests.factories import website_make
+
+
+@pytest.fixture
+def celery_worker(settings):
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "analytics_site.settings.test",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "REDIS_URL": settings.REDIS_URL,
+    }
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "analytics_site",
+            "worker",
+            "--pool",
+            "solo",
+            "--loglevel",
+            "WARNING",
+            "--without-mingle",
+            "--without-gossip",
+        ],
+        env=env,
+        cwd=settings.BASE_DIR,
+    )
+    yield worker
+    worker.send_signal(signal.SIGTERM)
+    worker.wait(timeout=30)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_nightly_job_aggregates_pending_days_in_a_worker(tenant, celery_worker):
+    site = website_make(account=tenant.account)
+    other = website_make(account=tenant.account)
+    today = timezone.now().date()
+    yesterday = today - timedelta(days=1)
+    import_page_views(site, day=yesterday, visitors=3)
+    import_page_views(site, day=today - timedelta(days=5), visitors=2)  # missed earlier
+    import_page_views(other, day=today, visitors=1)  # today is still collecting
+
+    assert aggregate_pending_days.delay() is not None
+    deadline = time.monotonic() + 60
+    day = AggregationDay.objects.get(website=site, day=yesterday)
+    while day.status != "aggregated" and time.monotonic() < deadline:
+        time.sleep(0.2)
+        day.refresh_from_db()
+
+    assert day.status == "aggregated"
+    missed = AggregationDay.objects.get(website=site, day=today - timedelta(days=5))
+    while missed.status != "aggregated" and time.monotonic() < deadline:
+        time.sleep(0.2)
+        missed.refresh_from_db()
+    assert missed.status == "aggregated"
+    assert AggregationDay.objects.get(website=other, day=today).status == "missing"
+    # The rows it wrote are the ones the reports now read for that day.
+    summary = report_summary(
+        website=site, params=ReportParams(period=DateRange(yesterday, yesterday))
+    )
+    assert summary["metrics"]["visits"] == {"value": 3}
+    assert summary["metrics"]["pageviews"] == {"value": 3}
