@@ -115,6 +115,53 @@ def run_wrk(url: str, script: Path, seconds: int, connections: int) -> dict:
     }
 
 
+EXACT_CLIENTS = 8
+EXACT_EVENTS_PER_CLIENT = 1000
+
+
+def wait_drained(client, stream: str) -> None:
+    deadline = time.monotonic() + 60
+    while client.xlen(stream) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(1)  # the batch being stored when the stream emptied
+
+
+def exact_run(port: int, bodies: list[str]) -> dict:
+    """Every request answered before the count is taken: 202s can be compared with rows."""
+    import http.client
+    from concurrent.futures import ThreadPoolExecutor
+
+    def client(number: int) -> tuple[int, int]:
+        accepted = other = 0
+        rng = random.Random(number)
+        for _ in range(EXACT_EVENTS_PER_CLIENT):
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            ip = ".".join(str(rng.randint(1, 223)) for _ in range(4))
+            connection.request(
+                "POST",
+                "/api/v1/collect",
+                body=rng.choice(bodies),
+                headers={
+                    "Content-Type": "application/json",
+                    "X-Forwarded-For": ip,
+                    "User-Agent": rng.choice(USER_AGENTS),
+                },
+            )
+            status = connection.getresponse().status
+            connection.close()
+            accepted += status == 202
+            other += status != 202
+        return accepted, other
+
+    with ThreadPoolExecutor(EXACT_CLIENTS) as pool:
+        results = list(pool.map(client, range(EXACT_CLIENTS)))
+    return {
+        "sent": EXACT_CLIENTS * EXACT_EVENTS_PER_CLIENT,
+        "accepted": sum(accepted for accepted, _ in results),
+        "other": sum(other for _, other in results),
+    }
+
+
 def collect_benchmark(website, seconds: int, connections: int, workers: int) -> None:
     from ingest.buffer import EVENTS_STREAM, buffer_client
     from ingest.models import Event
@@ -151,9 +198,11 @@ def collect_benchmark(website, seconds: int, connections: int, workers: int) -> 
         before = Event.objects.filter(website=website).count()
         noop = run_wrk(f"{base}/bench/noop", script, seconds, connections)
         collect = run_wrk(f"{base}/api/v1/collect", script, seconds, connections)
-        deadline = time.monotonic() + 60
-        while buffer_client().xlen(EVENTS_STREAM) and time.monotonic() < deadline:
-            time.sleep(0.2)
+        time.sleep(2)  # wrk stops with requests in flight: they are answered, and stored
+        wait_drained(buffer_client(), EVENTS_STREAM)
+        before = Event.objects.filter(website=website).count()
+        exact = exact_run(port, bodies)
+        wait_drained(buffer_client(), EVENTS_STREAM)
         stored = Event.objects.filter(website=website).count() - before
     finally:
         server.terminate()
@@ -171,7 +220,11 @@ def collect_benchmark(website, seconds: int, connections: int, workers: int) -> 
             f"p99 {figures['p99']:6.2f} ms   errors {figures['errors']}"
         )
     print(f"  ratio collect / no-op: {collect['rps'] / noop['rps']:.2f}")
-    print(f"  202 responses: {collect['accepted']}   rows stored after drain: {stored}")
+    print(
+        f"  exact run ({exact['sent']} events from {EXACT_CLIENTS} clients): "
+        f"202 responses {exact['accepted']}, other {exact['other']}, "
+        f"rows stored after drain {stored}"
+    )
 
 
 def import_benchmark(website, count: int) -> None:
