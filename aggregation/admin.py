@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 
-from aggregation.models import AggregationDay
 from aggregation import services
+from aggregation.models import AggregationDay
 
 
 class StatusFilter(admin.SimpleListFilter):

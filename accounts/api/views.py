@@ -34,11 +34,8 @@ class AccountViewSet(TenantScopedViewSet):
         account = services.account_create(**payload.validated_data)
         return Response(AccountOutputSerializer(account).data, status=status.HTTP_201_CREATED)
 
-    def destroy(self, request, pk=None):
-        account = self.get_object()
-        deleted = AccountOutputSerializer(account).data
-        services.account_delete(account=account)
-        return Response(deleted)
+    def perform_delete(self, instance) -> None:
+        services.account_delete(account=instance)
 
 
 class UserViewSet(TenantScopedViewSet):
@@ -61,11 +58,8 @@ class UserViewSet(TenantScopedViewSet):
         body = UserWithKeyOutputSerializer(user, context={"api_key": api_key}).data
         return Response(body, status=status.HTTP_201_CREATED)
 
-    def destroy(self, request, pk=None):
-        user = self.get_object()
-        deleted = UserOutputSerializer(user).data
-        services.user_delete(user=user)
-        return Response(deleted)
+    def perform_delete(self, instance) -> None:
+        services.user_delete(user=instance)
 
     @extend_schema(responses={200: ApiKeyOutputSerializer})
     @action(detail=True, methods=["get"], url_path="api-key")

@@ -1,6 +1,7 @@
 import uuid
 
 from rest_framework import viewsets
+from rest_framework.response import Response
 
 from analytics_site.api.exceptions import InvalidPayload
 
@@ -24,3 +25,13 @@ class TenantScopedViewSet(viewsets.GenericViewSet):
         except ValueError:
             raise InvalidPayload(f"id: '{self.kwargs[lookup]}' is not a valid UUID.") from None
         return super().get_object()
+
+    def destroy(self, request, pk=None):
+        """Deletes the object through `perform_delete` and answers it as it was."""
+        instance = self.get_object()
+        deleted = self.get_serializer(instance).data
+        self.perform_delete(instance)
+        return Response(deleted)
+
+    def perform_delete(self, instance) -> None:
+        raise NotImplementedError

@@ -8,34 +8,13 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from accounts.models import Account, Role, User
+from tests.envelope import assert_error, success_data
 from tests.factories import user_make, website_make
 from websites.models import Website
 
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 API_KEY = re.compile(r"^tt_[A-Za-z0-9_-]{32,}$")
 USER_FIELDS = {"id", "accountId", "email", "role", "createdAt"}
-
-
-def assert_error(response, status: int, code: str, *, mentions: str | None = None) -> str:
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"status", "error"}
-    assert body["status"] == "error"
-    assert set(body["error"]) == {"code", "message"}
-    assert body["error"]["code"] == code
-    message = body["error"]["message"]
-    assert isinstance(message, str) and message
-    if mentions is not None:
-        assert mentions in message
-    return message
-
-
-def success_data(response, status: int = 200):
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"status", "data"}
-    assert body["status"] == "success"
-    return body["data"]
 
 
 def client_for(api_key: str) -> APIClient:

@@ -10,26 +10,9 @@ from django.test import Client
 from analytics_site.api.fields import UtcTimestampField
 from analytics_site.middleware import RequestIdLogFilter
 from tests.core.urls_failing import SECRET_DETAIL
+from tests.envelope import assert_error
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
-
-
-def assert_error(response, status: int, code: str, *, mentions: str | None = None) -> str:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"].startswith("application/json")
-    body = response.json()
-    assert set(body) == {"status", "error"}
-    assert body["status"] == "error"
-    assert set(body["error"]) == {"code", "message"}
-    assert body["error"]["code"] == code
-    message = body["error"]["message"]
-    assert isinstance(message, str) and message
-    if mentions is not None:
-        assert mentions in message
-    return message
-
-
-# --- success ----------------------------------------------------------------------------------
 
 
 def test_success_envelope(tenant, website):

@@ -5,36 +5,12 @@ import uuid
 
 import pytest
 
+from tests.envelope import assert_error, success_data
 from tests.factories import account_make, website_make
 from websites.models import Website
 
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 WEBSITE_FIELDS = {"id", "accountId", "domain", "contentGroups", "excludedIps", "createdAt"}
-
-
-def assert_error(response, status: int, code: str, *, mentions: str | None = None) -> str:
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"status", "error"}
-    assert body["status"] == "error"
-    assert set(body["error"]) == {"code", "message"}
-    assert body["error"]["code"] == code
-    message = body["error"]["message"]
-    assert isinstance(message, str) and message
-    if mentions is not None:
-        assert mentions in message
-    return message
-
-
-def success_data(response, status: int = 200):
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"status", "data"}
-    assert body["status"] == "success"
-    return body["data"]
-
-
-# --- list -------------------------------------------------------------------------------------
 
 
 def test_list_shape(tenant, website):

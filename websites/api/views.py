@@ -42,11 +42,8 @@ class WebsiteViewSet(TenantScopedViewSet):
         website = services.website_update(website=website, **payload.validated_data)
         return Response(WebsiteOutputSerializer(website).data)
 
-    def destroy(self, request, pk=None):
-        website = self.get_object()
-        deleted = WebsiteOutputSerializer(website).data
-        services.website_delete(website=website)
-        return Response(deleted)
+    def perform_delete(self, instance) -> None:
+        services.website_delete(website=instance)
 
     def _target_account(self, account_id) -> Account:
         """The caller's own account, or for an admin, the account named by `account_id`."""

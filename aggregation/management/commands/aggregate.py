@@ -4,8 +4,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from tqdm import tqdm
 
-from aggregation.selectors import aggregation_day_websites
 from aggregation import services
+from aggregation.selectors import aggregation_day_websites
 from websites.models import Website
 
 
