@@ -15,10 +15,10 @@ from accounts.api.serializers import (
 )
 from accounts.models import Account, User
 from analytics_site.api.permissions import IsAdminRole
-from analytics_site.api.viewsets import TenantScopedViewSet
+from analytics_site.api.viewsets import DeleteAnsweringMixin, TenantScopedViewSet
 
 
-class AccountViewSet(TenantScopedViewSet):
+class AccountViewSet(DeleteAnsweringMixin, TenantScopedViewSet):
     model = Account
     permission_classes = [IsAuthenticated, IsAdminRole]
     serializer_class = AccountOutputSerializer
@@ -38,7 +38,7 @@ class AccountViewSet(TenantScopedViewSet):
         services.account_delete(account=instance)
 
 
-class UserViewSet(TenantScopedViewSet):
+class UserViewSet(DeleteAnsweringMixin, TenantScopedViewSet):
     model = User
     permission_classes = [IsAuthenticated, IsAdminRole]
     serializer_class = UserOutputSerializer

@@ -1,3 +1,4 @@
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
@@ -19,3 +20,13 @@ class ApiKeyAuthentication(BaseAuthentication):
     def authenticate_header(self, request) -> str:
         # Its presence makes DRF answer 401 (not 403) to requests without a valid key.
         return 'ApiKey header="X-API-KEY"'
+
+
+class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
+    """Documents ApiKeyAuthentication in the OpenAPI schema (/api/schema/)."""
+
+    target_class = ApiKeyAuthentication
+    name = "ApiKey"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "header", "name": "X-API-KEY"}

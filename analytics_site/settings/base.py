@@ -151,10 +151,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "SERVE_AUTHENTICATION": [],
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
-    "APPEND_COMPONENTS": {
-        "securitySchemes": {"ApiKey": {"type": "apiKey", "in": "header", "name": "X-API-KEY"}}
-    },
-    "SECURITY": [{"ApiKey": []}],
+    "ENUM_NAME_OVERRIDES": {"RoleEnum": "accounts.models.Role"},
 }
 
 # Rate limits count in Redis through Django's cache; when Redis is unreachable requests are let

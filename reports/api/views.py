@@ -35,10 +35,14 @@ class ReportViewSet(TenantScopedViewSet):
 
     model = Website
     renderer_classes = [EnvelopeJSONRenderer, ReportCSVRenderer]
+    filter_backends = []  # parameters are the report's serializer, documented per report
     params_serializer_class: type[ReportParamsSerializer] = ReportParamsSerializer
     report_name: str
     selector: Callable[..., dict]  # a `reports.selectors.report_<name>`
     csv_columns: tuple[str, ...]
+
+    def get_serializer_class(self):
+        return self.params_serializer_class
 
     def list(self, request):
         now = report_params.utc_now()

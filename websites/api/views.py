@@ -5,7 +5,7 @@ from rest_framework.response import Response
 
 from accounts.models import Account
 from analytics_site.api.exceptions import InvalidPayload
-from analytics_site.api.viewsets import TenantScopedViewSet
+from analytics_site.api.viewsets import DeleteAnsweringMixin, TenantScopedViewSet
 from websites import selectors, services
 from websites.api.serializers import (
     WebsiteCreateInputSerializer,
@@ -15,7 +15,7 @@ from websites.api.serializers import (
 from websites.models import Website
 
 
-class WebsiteViewSet(TenantScopedViewSet):
+class WebsiteViewSet(DeleteAnsweringMixin, TenantScopedViewSet):
     model = Website
     serializer_class = WebsiteOutputSerializer
 
