@@ -130,6 +130,17 @@ def test_seed_demo_is_idempotent():
     assert client.get("/api/v1/accounts").status_code == 200
     assert any(f"X-API-KEY: {api_key}" in line for line in second)
 
+    # Two weeks of demo traffic, loaded once, that the reports show.
+    from ingest.models import Event
+
+    website = Website.objects.get(account=account)
+    events = Event.objects.filter(website=website).count()
+    assert events > 1000
+    assert any(line.startswith("Demo traffic:") for line in first)
+    assert not any(line.startswith("Demo traffic:") for line in second)
+    summary = client.get(f"/api/v1/reports/summary?website_id={website.id}&period=30d").json()
+    assert summary["data"]["metrics"]["visits"]["value"] > 0
+
 
 def test_seed_demo_operator_can_sign_in_to_the_admin(client):
     lines = run("seed_demo")

@@ -1,11 +1,16 @@
 import secrets
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from accounts import selectors, services
 from accounts.models import Role, User
+from ingest.demo import demo_visit_lines
+from ingest.importer import events_import
+from ingest.models import Event
 from websites.models import Website
 from websites.services import website_create
 
@@ -13,10 +18,15 @@ DEMO_ACCOUNT = "Demo"
 DEMO_DOMAIN = "localhost"
 DEMO_ADMIN_EMAIL = "admin@demo.trailmark.local"
 DEMO_OPERATOR = "operator"
+DEMO_DAYS = 14
+DEMO_VISITS = 3000
 
 
 class Command(BaseCommand):
-    help = "Creates (once) the demo account, website, admin API user and Django admin operator."
+    help = (
+        "Creates (once) the demo account, website with two weeks of traffic, admin API user "
+        "and Django admin operator."
+    )
 
     def handle(self, *args, **options):
         account = services.account_get_or_create(name=DEMO_ACCOUNT)
@@ -27,6 +37,17 @@ class Command(BaseCommand):
                 domain=DEMO_DOMAIN,
                 content_groups=[{"name": "Blog", "pattern": "/blog/*"}],
             )
+        if not Event.objects.filter(website=website).exists():
+            now = timezone.now()
+            lines = demo_visit_lines(
+                website_id=str(website.id),
+                host=website.domain,
+                start=now - timedelta(days=DEMO_DAYS),
+                end=now,
+                visits=DEMO_VISITS,
+            )
+            *_, imported = events_import(lines)
+            self.stdout.write(f"Demo traffic: {imported.imported} events over {DEMO_DAYS} days.")
         api_user = User.objects.filter(account=account, email=DEMO_ADMIN_EMAIL).first()
         if api_user is None:
             api_user, api_key = services.user_create(
