@@ -8,8 +8,8 @@ class AggregateInputSerializer(serializers.Serializer):
     date = serializers.DateField(required=False, input_formats=["%Y-%m-%d"])
 
     def validate_date(self, value):
-        if value >= timezone.now().date():
-            raise serializers.ValidationError("Only past days can be aggregated.")
+        if value > timezone.now().date():
+            raise serializers.ValidationError("Future days cannot be aggregated.")
         return value
 
     def target_day(self):

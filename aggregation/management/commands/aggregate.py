@@ -44,6 +44,6 @@ class Command(BaseCommand):
             raise CommandError("Give --date D, or --from D --to D.")
         if start > end:
             raise CommandError("--from is after --to.")
-        if end >= timezone.now().date():
-            raise CommandError("Only past days can be aggregated (today is still collecting).")
+        if end > timezone.now().date():
+            raise CommandError("Future days cannot be aggregated.")
         return [start + timedelta(days=offset) for offset in range((end - start).days + 1)]
