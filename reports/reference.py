@@ -229,21 +229,40 @@ def change_pct(value: float, previous: float) -> float | None:
     return round_2((Decimal(str(value)) - Decimal(str(previous))) * 100 / Decimal(str(previous)))
 
 
-def whole_seconds(value: Decimal | None) -> int:
-    return int((value or Decimal(0)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+def mean_seconds(total: Decimal | int | None, count: int) -> int:
+    """total / count rounded half up to whole seconds, exactly (0 without a count).
+
+    `total` is a sum of durations in seconds with microseconds (a numeric); integer division of
+    (2 total + count) by 2 count is exact where a division to some digits could round a mean just
+    below .5 up.
+    """
+    if not count:
+        return 0
+    return int((2 * Decimal(total or 0) + count) // (2 * count))
+
+
+# The same in SQL, over a day's sum of durations and count of visits (both never negative).
+MEAN_SECONDS_SQL = "div(2 * {total} + {count}, 2 * {count})"
 
 
 # --- Summary ---------------------------------------------------------------------------------
 
-SUMMARY_SQL = """
-SELECT v.day <= %(current_end)s AND v.day >= %(current_start)s AS is_current,
+# A day in both the period and the comparison (yoy over more than a year) counts in both.
+SUMMARY_PERIODS = """(
+    VALUES (true, %(current_start)s::date, %(current_end)s::date),
+           (false, %(previous_start)s::date, %(previous_end)s::date)
+) AS p(is_current, first_day, last_day)"""
+
+SUMMARY_SQL = f"""
+SELECT p.is_current,
        count(*) AS visits,
-       count(DISTINCT (v.day, v.ip_hash)) AS unique_visitors,
+       count(DISTINCT (v.day, v.ip_hash, v.is_bot)) AS unique_visitors,
        sum(v.counted_pageviews) AS pageviews,
        count(*) FILTER (WHERE v.pageviews = 1) AS bounces,
-       avg(v.duration) AS avg_duration
+       sum(v.duration) AS duration
 FROM visits v
-GROUP BY 1
+JOIN {SUMMARY_PERIODS} ON v.day BETWEEN p.first_day AND p.last_day
+GROUP BY p.is_current
 """
 
 SUMMARY_METRICS = (
@@ -255,13 +274,28 @@ SUMMARY_METRICS = (
 )
 
 
+def summary_periods_args(params: ReportParams) -> dict:
+    previous = params.comparison
+    return {
+        "current_start": params.period.start,
+        "current_end": params.period.end,
+        "previous_start": previous.start if previous else None,
+        "previous_end": previous.end if previous else None,
+    }
+
+
 def report_summary(*, website: Website, params: ReportParams) -> dict:
     ranges = [params.period] + ([params.comparison] if params.comparison else [])
     args = _base_args(website=website, params=params, ranges=ranges)
-    args["current_start"], args["current_end"] = params.period.start, params.period.end
+    args.update(summary_periods_args(params))
     sql = _with(*VISIT_CTES, ranges=len(ranges)) + SUMMARY_SQL
+    return summary_payload(params, _fetch(sql, args))
+
+
+def summary_payload(params: ReportParams, rows: Iterable[tuple]) -> dict:
+    """The payload from rows of (is_current, visits, visitors, pageviews, bounces, duration)."""
     figures = {True: _summary_figures(None), False: _summary_figures(None)}
-    for row in _fetch(sql, args):
+    for row in rows:
         figures[row[0]] = _summary_figures(row[1:])
     payload: dict = {"period": params.period.as_dict()}
     if params.comparison is None:
@@ -280,13 +314,13 @@ def report_summary(*, website: Website, params: ReportParams) -> dict:
 
 
 def _summary_figures(row: tuple | None) -> dict:
-    visits, visitors, pageviews, bounces, avg_duration = row or (0, 0, 0, 0, None)
+    visits, visitors, pageviews, bounces, duration = row or (0, 0, 0, 0, None)
     return {
-        "visits": visits,
-        "unique_visitors": visitors,
+        "visits": int(visits),
+        "unique_visitors": int(visitors),
         "pageviews": int(pageviews or 0),
         "bounce_rate": rate(bounces, visits),
-        "avg_session_duration_sec": whole_seconds(avg_duration),
+        "avg_session_duration_sec": mean_seconds(duration, int(visits)),
     }
 
 
@@ -295,10 +329,10 @@ def _summary_figures(row: tuple | None) -> dict:
 PAGES_SQL = """
 SELECT path, content_group, sum(views)::bigint AS pageviews, count(*) AS unique_pageviews
 FROM (
-    SELECT path, content_group, day, ip_hash, session_no, count(*) AS views
+    SELECT path, content_group, day, ip_hash, is_bot, session_no, count(*) AS views
     FROM sessioned
     WHERE counted_view
-    GROUP BY path, content_group, day, ip_hash, session_no
+    GROUP BY path, content_group, day, ip_hash, is_bot, session_no
 ) AS visit_pages
 GROUP BY path, content_group
 ORDER BY pageviews DESC, path, content_group NULLS FIRST
@@ -549,7 +583,8 @@ FROM sessioned s
 WHERE s.event_type = %(custom)s AND s.event_name IS NOT NULL
   AND (%(event_name)s::text IS NULL OR s.event_name = %(event_name)s)
   AND (%(content_group)s::text IS NULL
-       OR (s.day, s.ip_hash, s.session_no) IN (SELECT day, ip_hash, session_no FROM visits))
+       OR (s.day, s.ip_hash, s.is_bot, s.session_no)
+          IN (SELECT day, ip_hash, is_bot, session_no FROM visits))
 GROUP BY s.event_name
 ORDER BY count DESC, name
 LIMIT %(limit)s OFFSET %(offset)s
@@ -590,13 +625,14 @@ TIMESERIES_DAILY_SQL = {
           AND (%(path)s::text IS NULL OR path = %(path)s)
         GROUP BY day""",
     "unique_pageviews": """
-        SELECT day, count(DISTINCT (ip_hash, session_no, path)) FROM sessioned
+        SELECT day, count(DISTINCT (ip_hash, is_bot, session_no, path)) FROM sessioned
         WHERE counted_view AND (%(path)s::text IS NULL OR path = %(path)s) GROUP BY day""",
     "bounce_rate": """
         SELECT day, round(100.0 * count(*) FILTER (WHERE pageviews = 1) / count(*), 2)
         FROM visits WHERE viewed_path GROUP BY day""",
-    "avg_session_duration": """
-        SELECT day, round(avg(duration)) FROM visits WHERE viewed_path GROUP BY day""",
+    "avg_session_duration": f"""
+        SELECT day, {MEAN_SECONDS_SQL.format(total="sum(duration)", count="count(*)")}
+        FROM visits WHERE viewed_path GROUP BY day""",
     "landing_page_entries": """
         SELECT day, count(*) FROM visits
         WHERE landing_counted AND (%(path)s::text IS NULL OR landing_path = %(path)s)
