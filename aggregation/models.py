@@ -6,6 +6,10 @@ arrive for it later); `aggregated_at` is set by the aggregation that last replac
 """
 
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import MD5, Cast
+
+from ingest.models import Channel, DeviceType, ScreenBucket
 
 
 class AggregationDayQuerySet(models.QuerySet):
@@ -49,3 +53,211 @@ class AggregationDay(models.Model):
         if self.aggregated_at is None:
             return "missing"
         return "stale" if self.stale else "aggregated"
+
+
+# --- Rollups ---------------------------------------------------------------------------------
+#
+# One set of tables per grain, each holding additive counts per website, UTC day, bot verdict
+# and the dimensions its reports group or filter by. `day_aggregate` replaces all the rows of one
+# (website, day) at once, from the SQL in `aggregation.sql`; reports add the rows of the days
+# they cover (see `aggregation.selectors`).
+#
+# `group_filter` is the `content_group` filter a row answers: '' for no filter, else a group
+# name. A visit counts in the '' row and in one row per group it viewed a page of, so a filtered
+# report reads one slice and never needs a visit's other pages.
+#
+# Text that visitors control (paths, referrers, UTM values) can be longer than a B-tree entry
+# may be: unique indexes hold its md5 (as a 16-byte uuid) instead.
+
+
+def _md5(field: str) -> Cast:
+    return Cast(MD5(field), output_field=models.UUIDField())
+
+
+class DayRollup(models.Model):
+    website = models.ForeignKey(
+        "websites.Website",
+        on_delete=models.DO_NOTHING,  # cascaded by PostgreSQL: see analytics_site.db
+        db_constraint=False,
+        db_index=False,  # the unique index leads with it
+        related_name="+",
+    )
+    day = models.DateField()
+    # A visitor's events share one verdict, so include_bots=true is the sum over both values.
+    is_bot = models.BooleanField()
+
+    class Meta:
+        abstract = True
+
+
+class DayTotal(DayRollup):
+    """Per day: visits and their figures (summary; timeseries without a path)."""
+
+    group_filter = models.CharField(max_length=100, blank=True)
+    visits = models.IntegerField()
+    # Distinct visitor hashes that made a visit (of this slice).
+    visitors = models.IntegerField()
+    # Page views counted by page-level metrics: all of them, or those in the group.
+    pageviews = models.IntegerField()
+    # Per visit, the distinct paths of those page views, summed.
+    unique_pageviews = models.IntegerField()
+    bounces = models.IntegerField()
+    # Visits whose first (last) page view is counted: all of them, or those in the group.
+    entries = models.IntegerField()
+    exits = models.IntegerField()
+    # Seconds, to the microsecond: exact, so that means round the same from any mix of days.
+    duration_sum = models.DecimalField(max_digits=20, decimal_places=6)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["website", "day", "is_bot", "group_filter"], name="day_total_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.website_id} {self.day} totals"
+
+
+class DayPage(DayRollup):
+    """Per day, path and content group of page views (pages, flow; timeseries of a path)."""
+
+    path = models.CharField(max_length=1024)
+    content_group = models.CharField(max_length=100, null=True)  # noqa: DJ001
+    pageviews = models.IntegerField()
+    # Visits that viewed the path (in that group).
+    unique_pageviews = models.IntegerField()
+    # Visits whose first (last) page view it is.
+    entries = models.IntegerField()
+    exits = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                F("website"),
+                F("day"),
+                F("is_bot"),
+                F("content_group"),
+                _md5("path"),
+                name="day_page_unique",
+                nulls_distinct=False,
+            )
+        ]
+        indexes = [models.Index(F("website"), _md5("path"), F("day"), name="day_page_path")]
+
+    def __str__(self) -> str:
+        return f"{self.website_id} {self.day} {self.path}"
+
+
+class DayPathVisits(DayRollup):
+    """Per day and path: the visits that viewed it (timeseries of a path)."""
+
+    group_filter = models.CharField(max_length=100, blank=True)
+    path = models.CharField(max_length=1024)
+    visits = models.IntegerField()
+    bounces = models.IntegerField()
+    duration_sum = models.DecimalField(max_digits=20, decimal_places=6)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                F("website"),
+                F("day"),
+                F("is_bot"),
+                F("group_filter"),
+                _md5("path"),
+                name="day_path_visits_unique",
+            )
+        ]
+        indexes = [
+            models.Index(F("website"), _md5("path"), F("day"), name="day_path_visits_path")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.website_id} {self.day} visits of {self.path}"
+
+
+class DaySource(DayRollup):
+    """Per day: visits by the channel, referrer domain and UTM triple of their first event."""
+
+    group_filter = models.CharField(max_length=100, blank=True)
+    channel = models.SmallIntegerField(choices=Channel.choices)
+    referrer_domain = models.CharField(max_length=255, null=True)  # noqa: DJ001
+    utm_source = models.CharField(max_length=255, null=True)  # noqa: DJ001
+    utm_medium = models.CharField(max_length=255, null=True)  # noqa: DJ001
+    utm_campaign = models.CharField(max_length=255, null=True)  # noqa: DJ001
+    visits = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                F("website"),
+                F("day"),
+                F("is_bot"),
+                F("group_filter"),
+                F("channel"),
+                _md5("referrer_domain"),
+                _md5("utm_source"),
+                _md5("utm_medium"),
+                _md5("utm_campaign"),
+                name="day_source_unique",
+                nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.website_id} {self.day} sources"
+
+
+class DayDevice(DayRollup):
+    """Per day: visits by the device type, browser, OS and screen bucket of their first event."""
+
+    group_filter = models.CharField(max_length=100, blank=True)
+    device_type = models.SmallIntegerField(choices=DeviceType.choices)
+    browser_family = models.CharField(max_length=64)
+    os_family = models.CharField(max_length=64)
+    screen_bucket = models.SmallIntegerField(choices=ScreenBucket.choices)
+    visits = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "website",
+                    "day",
+                    "is_bot",
+                    "group_filter",
+                    "device_type",
+                    "browser_family",
+                    "os_family",
+                    "screen_bucket",
+                ],
+                name="day_device_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.website_id} {self.day} devices"
+
+
+class DayCustomEvent(DayRollup):
+    """Per day: custom events by name ('' slice: every one; a group: those of its visits)."""
+
+    group_filter = models.CharField(max_length=100, blank=True)
+    event_name = models.CharField(max_length=200)
+    events = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["website", "day", "is_bot", "group_filter", "event_name"],
+                name="day_custom_event_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.website_id} {self.day} {self.event_name}"
+
+
+# The rollup tables, in the order `day_aggregate` fills them.
+ROLLUP_MODELS = (DayTotal, DayPage, DayPathVisits, DaySource, DayDevice, DayCustomEvent)
