@@ -49,13 +49,25 @@ def test_a_bad_date_is_400(admin, value):
     assert response.json()["error"]["message"].startswith("date:")
 
 
-@pytest.mark.parametrize("days_ahead", [0, 1])
-def test_today_and_future_dates_are_400(admin, days_ahead):
-    day = timezone.now().date() + timedelta(days=days_ahead)
+def test_a_future_date_is_400(admin):
+    day = timezone.now().date() + timedelta(days=1)
     response = admin.client.post(
         "/api/v1/admin/aggregate", {"date": day.isoformat()}, format="json"
     )
     assert response.status_code == 400
+    assert "Future" in response.json()["error"]["message"]
+
+
+def test_today_can_be_aggregated_and_goes_stale_with_new_events(admin, website):
+    today = timezone.now().date()
+    import_page_views(website, day=today, visitors=1)
+    response = admin.client.post(
+        "/api/v1/admin/aggregate", {"date": today.isoformat()}, format="json"
+    )
+    assert response.status_code == 200
+    assert AggregationDay.objects.get(website=website, day=today).status == "aggregated"
+    import_page_views(website, day=today, visitors=1)
+    assert AggregationDay.objects.get(website=website, day=today).status == "stale"
 
 
 def test_admin_only(tenant, anonymous):

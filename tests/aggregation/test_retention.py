@@ -29,8 +29,9 @@ def test_only_fully_aggregated_months_past_the_cutoff_are_dropped(tenant, settin
     settings.TRAILMARK_RAW_RETENTION_DAYS = 400
     site = website_make(account=tenant.account)
     today = date.today()
-    old = (today - timedelta(days=380)).replace(day=10)
-    older = (today - timedelta(days=395)).replace(day=10)
+    # Within the import's retention, 35 days apart: always in different months.
+    old = today - timedelta(days=360)
+    older = today - timedelta(days=395)
     import_page_views(site, day=old, visitors=2)
     import_page_views(site, day=older, visitors=2)
     day_aggregate(website_id=site.id, day=older)
