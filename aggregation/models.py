@@ -83,6 +83,9 @@ class DayRollup(models.Model):
         related_name="+",
     )
     day = models.DateField()
+    # A month row: `day` is the month's first day and the counts are the sums of the month's
+    # day rows (long periods read these for the months whose every day is aggregated).
+    is_month = models.BooleanField(db_default=False)
     # A visitor's events share one verdict, so include_bots=true is the sum over both values.
     is_bot = models.BooleanField()
 
@@ -111,7 +114,8 @@ class DayTotal(DayRollup):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["website", "day", "is_bot", "group_filter"], name="day_total_unique"
+                fields=["website", "day", "is_month", "is_bot", "group_filter"],
+                name="day_total_unique",
             )
         ]
 
@@ -136,6 +140,7 @@ class DayPage(DayRollup):
             models.UniqueConstraint(
                 F("website"),
                 F("day"),
+                F("is_month"),
                 F("is_bot"),
                 F("content_group"),
                 _md5("path"),
@@ -163,15 +168,14 @@ class DayPathVisits(DayRollup):
             models.UniqueConstraint(
                 F("website"),
                 F("day"),
+                F("is_month"),
                 F("is_bot"),
                 F("group_filter"),
                 _md5("path"),
                 name="day_path_visits_unique",
             )
         ]
-        indexes = [
-            models.Index(F("website"), _md5("path"), F("day"), name="day_path_visits_path")
-        ]
+        indexes = [models.Index(F("website"), _md5("path"), F("day"), name="day_path_visits_path")]
 
     def __str__(self) -> str:
         return f"{self.website_id} {self.day} visits of {self.path}"
@@ -193,6 +197,7 @@ class DaySource(DayRollup):
             models.UniqueConstraint(
                 F("website"),
                 F("day"),
+                F("is_month"),
                 F("is_bot"),
                 F("group_filter"),
                 F("channel"),
@@ -225,6 +230,7 @@ class DayDevice(DayRollup):
                 fields=[
                     "website",
                     "day",
+                    "is_month",
                     "is_bot",
                     "group_filter",
                     "device_type",
@@ -250,7 +256,7 @@ class DayCustomEvent(DayRollup):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["website", "day", "is_bot", "group_filter", "event_name"],
+                fields=["website", "day", "is_month", "is_bot", "group_filter", "event_name"],
                 name="day_custom_event_unique",
             )
         ]

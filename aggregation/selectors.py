@@ -1,4 +1,4 @@
-"""Reads of the rollup layer: which days are aggregated, and rollup-shaped sources for reports.
+"""Reads of the rollup layer: its bookkeeping, and rollup-shaped sources for reports.
 
 A report over some days reads, for each rollup table it needs, one `source`: the stored rows of
 the days whose rollups are complete (`AggregationDay.objects.aggregated()`), plus the same rows
@@ -23,13 +23,15 @@ DayRun = tuple[date, date]  # first and last day, inclusive
 
 @dataclass(frozen=True)
 class DaySplit:
-    """The days of a report: runs read from the rollups, and runs read from raw events."""
+    """The days of a report: months and runs of days read from the rollups, and runs of days
+    read from raw events."""
 
+    months: tuple[date, ...]  # first days of months read from their month rows
     rollup: tuple[DayRun, ...]
     raw: tuple[DayRun, ...]
 
     def args(self) -> dict:
-        args: dict = {}
+        args: dict = {"rollup_months": list(self.months)}
         for n, (first, last) in enumerate(self.rollup):
             args[f"rollup_from_{n}"], args[f"rollup_to_{n}"] = first, last
         for n, (first, last) in enumerate(self.raw):
@@ -38,12 +40,15 @@ class DaySplit:
         return args
 
     def rollup_condition(self, alias: str) -> str:
-        if not self.rollup:
-            return "false"
-        return " OR ".join(
-            f"({alias}.day BETWEEN %(rollup_from_{n})s AND %(rollup_to_{n})s)"
+        """The stored rows to read: day rows of the runs, month rows of the months."""
+        conditions = [
+            f"(NOT {alias}.is_month AND {alias}.day BETWEEN %(rollup_from_{n})s"
+            f" AND %(rollup_to_{n})s)"
             for n in range(len(self.rollup))
-        )
+        ]
+        if self.months:
+            conditions.append(f"({alias}.is_month AND {alias}.day = ANY(%(rollup_months)s))")
+        return " OR ".join(conditions) or "false"
 
     def raw_condition(self) -> str:
         return timestamp_ranges_condition(len(self.raw))
@@ -63,32 +68,60 @@ def _runs(days: Iterable[date]) -> tuple[DayRun, ...]:
     return tuple((first, last) for first, last in runs)
 
 
-def day_split(*, website_id: UUID | str, ranges: Sequence[DayRun]) -> DaySplit:
-    """Splits the days of `ranges` into aggregated runs and the rest (one query)."""
+def _days(first: date, last: date) -> set[date]:
+    return {first + timedelta(days=n) for n in range((last - first).days + 1)}
+
+
+def _month_days(month: date) -> set[date]:
+    following = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return _days(month, following - timedelta(days=1))
+
+
+def day_split(*, website_id: UUID | str, ranges: Sequence[DayRun], months: bool = True) -> DaySplit:
+    """Splits the days of `ranges` into what the rollups hold and the rest (one query).
+
+    A day is read from its rollup rows when `AggregationDay` says it is aggregated, else from its
+    raw events. With `months`, a calendar month whose every day is aggregated, and which each
+    range holds whole or not at all (a report may place the month row by its first day), is
+    read from its month rows instead of its day rows.
+    """
     wanted: set[date] = set()
-    for first, last in ranges:
-        wanted.update(first + timedelta(days=n) for n in range((last - first).days + 1))
     within = Q()
     for first, last in ranges:
+        wanted |= _days(first, last)
         within |= Q(day__range=(first, last))
-    aggregated = set(
+    aggregated = wanted & set(
         AggregationDay.objects.aggregated()
         .filter(within, website_id=website_id)
         .values_list("day", flat=True)
     )
-    return DaySplit(rollup=_runs(wanted & aggregated), raw=_runs(wanted - aggregated))
+    whole_months = []
+    if months:
+        for month in sorted({day.replace(day=1) for day in aggregated}):
+            days = _month_days(month)
+            if days <= aggregated and all(
+                days <= _days(*days_range) or not days & _days(*days_range) for days_range in ranges
+            ):
+                whole_months.append(month)
+                aggregated -= days
+    return DaySplit(
+        months=tuple(whole_months),
+        rollup=_runs(aggregated),
+        raw=_runs(wanted - aggregated - {d for m in whole_months for d in _month_days(m)}),
+    )
 
 
 def rollup_source_sql(table: str, *, split: DaySplit) -> str:
     """`WITH …, source AS (…)`: the rows of a rollup table for the days of `split`, one slice.
 
     The slice is chosen by the parameters `include_bots` and `group_filter` ('' or a group);
-    add the report's `SELECT … FROM source`. Stored rows of aggregated days, live rows of raw
-    days: the raw events are read through (website_id, timestamp) ranges.
+    add the report's `SELECT … FROM source`. Stored rows of aggregated days (and months), live
+    rows of raw days: the raw events are read through (website_id, timestamp) ranges. A month
+    row comes with `day` = the month's first day.
     """
-    columns, definition = ROLLUPS[table]
-    listed = ", ".join(columns)
-    if "group_filter" in columns:
+    rollup = ROLLUPS[table]
+    listed = ", ".join(rollup.columns)
+    if rollup.sliced:
         in_slice = "r.group_filter = %(group_filter)s"
     else:  # page-level rows: a group keeps its own page views
         in_slice = "(%(group_filter)s = '' OR r.content_group = %(group_filter)s)"
@@ -102,7 +135,7 @@ source AS (
       AND {in_slice}
     UNION ALL
     SELECT {listed}
-    FROM ({definition}) AS live
+    FROM ({rollup.definition}) AS live
 )
 """
     return with_shared(split.raw_condition(), source)
@@ -118,3 +151,28 @@ def rollup_source_args(
         "include_bots": include_bots,
         "group_filter": content_group or "",
     }
+
+
+# --- Bookkeeping -----------------------------------------------------------------------------
+
+
+def aggregation_days_pending(*, before: date) -> list[tuple[str, date]]:
+    """(website id, day) pairs to aggregate: every day before `before` that was never
+    aggregated (missed) or received events since (stale), oldest first."""
+    return [
+        (str(website_id), day)
+        for website_id, day in AggregationDay.objects.pending()
+        .filter(day__lt=before)
+        .order_by("day", "website_id")
+        .values_list("website_id", "day")
+    ]
+
+
+def aggregation_day_websites(*, day: date) -> list[str]:
+    """The websites with events stored for `day` (each has an AggregationDay row for it)."""
+    return [
+        str(website_id)
+        for website_id in AggregationDay.objects.filter(day=day)
+        .order_by("website_id")
+        .values_list("website_id", flat=True)
+    ]

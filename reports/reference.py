@@ -165,7 +165,7 @@ def _with(*ctes: str, ranges: int = 1) -> str:
 VISIT_CTES = (EVENTS_CTE, SESSIONED_CTE, VISITS_CTE)
 
 
-def _fetch(sql: str, args: dict, *, stream: bool = False) -> list[tuple] | Iterator[tuple]:
+def fetch_rows(sql: str, args: dict, *, stream: bool = False) -> list[tuple] | Iterator[tuple]:
     if stream:
         return _stream(sql, args)
     with connection.cursor() as cursor:
@@ -181,7 +181,7 @@ def _stream(sql: str, args: dict) -> Iterator[tuple]:
             yield from chunk
 
 
-def _dicts(rows: Iterable[tuple], keys: tuple[str | None, ...]) -> Iterator[dict]:
+def rows_as_dicts(rows: Iterable[tuple], keys: tuple[str | None, ...]) -> Iterator[dict]:
     """Rows as dicts (a `None` key drops its column); closes a lazy source when closed."""
     try:
         for row in rows:
@@ -192,14 +192,14 @@ def _dicts(rows: Iterable[tuple], keys: tuple[str | None, ...]) -> Iterator[dict
             close()
 
 
-def _rows(sql: str, args: dict, keys: tuple[str, ...], *, params: ReportParams):
+def report_rows(sql: str, args: dict, keys: tuple[str, ...], *, params: ReportParams):
     """A page of rows as dicts, or every row lazily when the report is not paginated (CSV)."""
     if params.per_page is None:
-        return _dicts(_fetch(sql, args, stream=True), keys)
-    return list(_dicts(_fetch(sql, args), keys))
+        return rows_as_dicts(fetch_rows(sql, args, stream=True), keys)
+    return list(rows_as_dicts(fetch_rows(sql, args), keys))
 
 
-def _paginated(params: ReportParams, rows) -> dict:
+def paginated(params: ReportParams, rows) -> dict:
     return {
         "period": params.period.as_dict(),
         "page": params.page,
@@ -208,7 +208,7 @@ def _paginated(params: ReportParams, rows) -> dict:
     }
 
 
-def _labels(choices) -> tuple[list[int], list[str]]:
+def choice_labels(choices) -> tuple[list[int], list[str]]:
     return [int(value) for value in choices.values], [str(label) for label in choices.labels]
 
 
@@ -289,7 +289,7 @@ def report_summary(*, website: Website, params: ReportParams) -> dict:
     args = _base_args(website=website, params=params, ranges=ranges)
     args.update(summary_periods_args(params))
     sql = _with(*VISIT_CTES, ranges=len(ranges)) + SUMMARY_SQL
-    return summary_payload(params, _fetch(sql, args))
+    return summary_payload(params, fetch_rows(sql, args))
 
 
 def summary_payload(params: ReportParams, rows: Iterable[tuple]) -> dict:
@@ -345,7 +345,7 @@ def report_pages(*, website: Website, params: ReportParams) -> dict:
     args = _base_args(website=website, params=params, ranges=[params.period])
     sql = _with(EVENTS_CTE, SESSIONED_CTE) + PAGES_SQL
     keys = ("path", "contentGroup", "pageviews", "uniquePageviews")
-    return _paginated(params, _rows(sql, args, keys, params=params))
+    return paginated(params, report_rows(sql, args, keys, params=params))
 
 
 # --- Sources ---------------------------------------------------------------------------------
@@ -390,9 +390,9 @@ def report_sources(*, website: Website, params: ReportParams) -> dict:
     """Visits by the channel, referrer domain or UTM triple of their first event."""
     group_by = params.extra.get("group_by", "channel")
     args = _base_args(website=website, params=params, ranges=[params.period])
-    args["codes"], args["names"] = _labels(Channel)
+    args["codes"], args["names"] = choice_labels(Channel)
     sql = _with(*VISIT_CTES) + SOURCES_SQL[group_by]
-    return _paginated(params, _rows(sql, args, SOURCES_KEYS[group_by], params=params))
+    return paginated(params, report_rows(sql, args, SOURCES_KEYS[group_by], params=params))
 
 
 # --- Devices ---------------------------------------------------------------------------------
@@ -416,7 +416,7 @@ def report_devices(*, website: Website, params: ReportParams) -> dict:
         "os_families": [],
         "screen_resolutions": [],
     }
-    for by_device, by_browser, by_os, device, browser, os, screen, visits in _fetch(
+    for by_device, by_browser, by_os, device, browser, os, screen, visits in fetch_rows(
         _with(*VISIT_CTES) + DEVICES_SQL, args
     ):
         if by_device:
@@ -467,13 +467,13 @@ def report_flow(*, website: Website, params: ReportParams) -> dict:
     payload: dict = {"period": params.period.as_dict()}
     if params.per_page is None:
         # Every row, lazily: each list runs its own query only when it is read.
-        landing = _fetch(sql, {**args, "kinds": ["landing"]}, stream=True)
-        exits = _fetch(sql, {**args, "kinds": ["exit"]}, stream=True)
-        payload["landing_pages"] = _dicts(landing, (None, "path", "entries"))
-        payload["exit_pages"] = _dicts(exits, (None, "path", "exits"))
+        landing = fetch_rows(sql, {**args, "kinds": ["landing"]}, stream=True)
+        exits = fetch_rows(sql, {**args, "kinds": ["exit"]}, stream=True)
+        payload["landing_pages"] = rows_as_dicts(landing, (None, "path", "entries"))
+        payload["exit_pages"] = rows_as_dicts(exits, (None, "path", "exits"))
         return payload
     payload["page"], payload["per_page"] = params.page, params.per_page
-    rows = _fetch(sql, {**args, "kinds": ["landing", "exit"]})
+    rows = fetch_rows(sql, {**args, "kinds": ["landing", "exit"]})
     payload["landing_pages"] = [{"path": p, "entries": n} for k, p, n in rows if k == "landing"]
     payload["exit_pages"] = [{"path": p, "exits": n} for k, p, n in rows if k == "exit"]
     return payload
@@ -525,7 +525,7 @@ def report_funnel(*, website: Website, params: ReportParams) -> dict:
     sql = _with(EVENTS_CTE, SESSIONED_CTE, visits_cte(more_aggregates=aggregates)) + (
         FUNNEL_SQL.replace("{counts}", ", ".join(counts)).replace("{laterals}", "\n".join(laterals))
     )
-    (reached,) = _fetch(sql, args)
+    (reached,) = fetch_rows(sql, args)
     funnel = []
     for index, step in enumerate(steps):
         conversion = 100 if index == 0 else rate(reached[index], reached[index - 1])
@@ -563,7 +563,7 @@ def report_realtime(*, website: Website, params: ReportParams) -> dict:
         "top": REALTIME_TOP_PAGES,
     }
     active, pages, types = 0, [], []
-    for kind, path, event_type, count in _fetch(REALTIME_SQL, args):
+    for kind, path, event_type, count in fetch_rows(REALTIME_SQL, args):
         if kind == "visitors":
             active = count
         elif kind == "page":
@@ -610,7 +610,7 @@ def report_custom_events(*, website: Website, params: ReportParams) -> dict:
         sql = _with(EVENTS_CTE) + CUSTOM_EVENTS_PLAIN_SQL
     else:
         sql = _with(*VISIT_CTES) + CUSTOM_EVENTS_SQL
-    return _paginated(params, _rows(sql, args, ("name", "count"), params=params))
+    return paginated(params, report_rows(sql, args, ("name", "count"), params=params))
 
 
 # --- Timeseries ------------------------------------------------------------------------------
@@ -660,7 +660,7 @@ def report_timeseries(*, website: Website, params: ReportParams) -> dict:
     sql = _with(*VISIT_CTES) + TIMESERIES_SQL.replace("{daily}", TIMESERIES_DAILY_SQL[metric])
     convert = float if metric == "bounce_rate" else int
     series = [
-        {"date": day.isoformat(), "value": convert(value)} for day, value in _fetch(sql, args)
+        {"date": day.isoformat(), "value": convert(value)} for day, value in fetch_rows(sql, args)
     ]
     return {
         "period": params.period.as_dict(),

@@ -1,299 +1,116 @@
-"""The nine reports, computed in SQL over the raw events (`ingest_event`).
+"""The nine reports: the period reports read the daily rollups, funnel and realtime raw events.
 
-Every period report starts from the same common table expressions, so they all agree on what a
-visit is:
+Each period report reads one rollup-shaped `source` (`aggregation.selectors.rollup_source_sql`):
+the stored rows of its aggregated days, and the same rows computed live from the raw events of
+the others (today, stale days). It then aggregates `source` the way `reports.reference`
+aggregates visits, so every number is the reference's whatever the mix of days; the tests in
+`tests/aggregation` prove it. One query finds the aggregated days, one computes the report.
 
-- `events`: the website's counted events in the period's UTC days (never excluded traffic; bots
-  only with `include_bots`), with their UTC `day`.
-- `sessioned`: each event numbered within its visitor's day (`seq`) and given its `session_no`: a
-  visitor's events are ordered by time (then id) and a new session starts wherever the gap to the
-  previous event exceeds 30 minutes (`lag()` and a running count of starts over one window).
-  Sessions are partitioned by (day, ip_hash), so none crosses midnight UTC: the visitor hash
-  changes there anyway (daily salt), and daily rollups can then reproduce every figure.
-- `visits`: one row per session holding at least one counted `page_view` (with `content_group`,
-  one in that group), with the attributes of its first event, its landing and exit pages, its
-  page view count and its duration.
+- summary: `aggregation_daytotal`;
+- pages and flow: `aggregation_daypage`;
+- sources: `aggregation_daysource`; devices: `aggregation_daydevice`;
+- custom-events: `aggregation_daycustomevent`;
+- timeseries: `aggregation_daytotal`; with a `path`, `aggregation_daypathvisits` (visits,
+  bounce rate, duration, unique pageviews) or `aggregation_daypage` (pageviews, unique pageviews
+  within a group, entries, exits). Day rows only: the other reports also read month rows.
 
-PostgreSQL inlines a CTE used once and drops the columns a query does not read, so each report
-pays only for what it selects. Each report is one function, `report_<name>(*, website, params)`,
-returning the JSON payload of the spec; these queries are the reference the rollups of the
-aggregation issue are checked against. User input only ever travels as query parameters; the few
-SQL fragments chosen per request come from constants in this module.
+Funnel (the order of events within a visit) and realtime (the last 30 minutes) need raw events:
+they are the reference's queries.
 """
 
-from collections.abc import Iterable, Iterator
-from datetime import UTC, date, datetime, time, timedelta
-from decimal import ROUND_HALF_UP, Decimal
-
-from django.db import connection
-
-from ingest.models import Channel, DeviceType, EventType, ScreenBucket
+from aggregation.selectors import DaySplit, day_split, rollup_source_args, rollup_source_sql
+from ingest.models import Channel, DeviceType, ScreenBucket
 from reports.params import DateRange, ReportParams
+from reports.reference import (
+    MEAN_SECONDS_SQL,
+    REALTIME_WINDOW,
+    SOURCES_KEYS,
+    SUMMARY_PERIODS,
+    choice_labels,
+    fetch_rows,
+    paginated,
+    report_funnel,
+    report_realtime,
+    report_rows,
+    rows_as_dicts,
+    summary_payload,
+    summary_periods_args,
+)
 from websites.models import Website
 
-SESSION_GAP = timedelta(minutes=30)
-REALTIME_WINDOW = timedelta(minutes=30)
-REALTIME_TOP_PAGES = 10
-STREAM_CHUNK = 2000
+__all__ = [
+    "REALTIME_WINDOW",
+    "SOURCES_KEYS",
+    "report_custom_events",
+    "report_devices",
+    "report_flow",
+    "report_funnel",
+    "report_pages",
+    "report_realtime",
+    "report_sources",
+    "report_summary",
+    "report_timeseries",
+]
 
-PAGE_VIEW = EventType.PAGE_VIEW.value
-CUSTOM = EventType.CUSTOM.value
-
-# --- The shared CTEs -------------------------------------------------------------------------
-
-EVENTS_CTE = """
-events AS (
-    SELECT e.id, e.timestamp AS ts, (e.timestamp AT TIME ZONE 'UTC')::date AS day, e.ip_hash,
-           e.event_type, e.event_name, e.path, e.content_group,
-           e.referrer_channel, e.referrer_domain, e.utm_source, e.utm_medium, e.utm_campaign,
-           e.device_type, e.browser_family, e.os_family, e.screen_bucket
-    FROM ingest_event e
-    WHERE e.website_id = %(website_id)s
-      AND ({ranges})
-      AND NOT e.is_excluded
-      AND (%(include_bots)s OR NOT e.is_bot)
-)"""
-
-SESSIONED_CTE = """
-marked AS (
-    SELECT events.*,
-           row_number() OVER visitor_day AS seq,
-           coalesce(ts - lag(ts) OVER visitor_day > %(session_gap)s, true) AS is_start
-    FROM events
-    WINDOW visitor_day AS (PARTITION BY day, ip_hash ORDER BY ts, id)
-),
-sessioned AS (
-    SELECT marked.*,
-           count(*) FILTER (WHERE is_start) OVER (
-               PARTITION BY day, ip_hash ORDER BY ts, id ROWS UNBOUNDED PRECEDING
-           ) AS session_no,
-           -- A page view counted by page-level metrics (all of them, or those in the group).
-           (event_type = %(page_view)s
-            AND (%(content_group)s::text IS NULL OR content_group = %(content_group)s))
-               AS counted_view
-    FROM marked
-)"""
-
-VISITS_CTE_TEMPLATE = """
-visits AS (
-    SELECT session.*,
-           page_paths[1] AS landing_path,
-           page_paths[cardinality(page_paths)] AS exit_path,
-           (%(content_group)s::text IS NULL OR page_groups[1] = %(content_group)s)
-               AS landing_counted,
-           (%(content_group)s::text IS NULL
-            OR page_groups[cardinality(page_groups)] = %(content_group)s) AS exit_counted
-    FROM (
-        SELECT day, ip_hash, session_no,
-               min(ts) AS started,
-               extract(epoch FROM max(ts) - min(ts)) AS duration,
-               count(*) FILTER (WHERE event_type = %(page_view)s) AS pageviews,
-               count(*) FILTER (WHERE counted_view) AS counted_pageviews,
-               min(referrer_channel) FILTER (WHERE is_start) AS channel,
-               min(referrer_domain) FILTER (WHERE is_start) AS referrer_domain,
-               min(utm_source) FILTER (WHERE is_start) AS utm_source,
-               min(utm_medium) FILTER (WHERE is_start) AS utm_medium,
-               min(utm_campaign) FILTER (WHERE is_start) AS utm_campaign,
-               min(device_type) FILTER (WHERE is_start) AS device_type,
-               min(browser_family) FILTER (WHERE is_start) AS browser_family,
-               min(os_family) FILTER (WHERE is_start) AS os_family,
-               min(screen_bucket) FILTER (WHERE is_start) AS screen_bucket,
-               -- The visit's page views in time order: the first is its landing page, the last
-               -- its exit page.
-               array_agg(path ORDER BY seq) FILTER (WHERE event_type = %(page_view)s)
-                   AS page_paths,
-               array_agg(content_group ORDER BY seq) FILTER (WHERE event_type = %(page_view)s)
-                   AS page_groups,
-               (%(path)s::text IS NULL
-                OR bool_or(event_type = %(page_view)s AND path = %(path)s)) AS viewed_path
-               {more_aggregates}
-        FROM sessioned
-        GROUP BY day, ip_hash, session_no
-        -- A visit holds a page view (with a content group: a page view in that group).
-        HAVING count(*) FILTER (WHERE counted_view) > 0
-    ) AS session
-)"""
+TOTALS = "aggregation_daytotal"
+PAGES = "aggregation_daypage"
+PATH_VISITS = "aggregation_daypathvisits"
+SOURCES = "aggregation_daysource"
+DEVICES = "aggregation_daydevice"
+CUSTOM_EVENTS = "aggregation_daycustomevent"
 
 
-def visits_cte(*, more_aggregates: Iterable[str] = ()) -> str:
-    """The shared `visits` CTE; a report may add aggregates over each visit's events."""
-    return VISITS_CTE_TEMPLATE.replace(
-        "{more_aggregates}", "".join(f",\n               {sql}" for sql in more_aggregates)
+def _source(
+    table: str,
+    *,
+    website: Website,
+    params: ReportParams,
+    ranges: list[DateRange] | None = None,
+    months: bool = True,
+) -> tuple[str, dict]:
+    """The `WITH … source` of a rollup table over the report's days, and its arguments.
+
+    `months=False` for reports that need every day apart (timeseries).
+    """
+    ranges = ranges or [params.period]
+    split: DaySplit = day_split(
+        website_id=website.pk, ranges=[(days.start, days.end) for days in ranges], months=months
     )
-
-
-VISITS_CTE = visits_cte()
-
-
-def _utc_midnight(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
-
-
-def _base_args(*, website: Website, params: ReportParams, ranges: list[DateRange]) -> dict:
-    args = {
-        "website_id": website.pk,
-        "include_bots": params.include_bots,
-        "content_group": params.content_group,
-        "path": None,
-        "session_gap": SESSION_GAP,
-        "page_view": PAGE_VIEW,
-        "custom": CUSTOM,
-        "limit": params.per_page,
-        "offset": params.offset,
-    }
-    for index, days in enumerate(ranges):
-        args[f"from_{index}"] = _utc_midnight(days.start)
-        args[f"to_{index}"] = _utc_midnight(days.end + timedelta(days=1))
-    return args
-
-
-def _with(*ctes: str, ranges: int = 1) -> str:
-    """`WITH` and the named shared CTEs, the events read over `ranges` date ranges."""
-    condition = " OR ".join(
-        f"(e.timestamp >= %(from_{index})s AND e.timestamp < %(to_{index})s)"
-        for index in range(ranges)
+    args = rollup_source_args(
+        website_id=website.pk,
+        split=split,
+        include_bots=params.include_bots,
+        content_group=params.content_group,
     )
-    return "WITH" + ",".join(cte.replace("{ranges}", condition) for cte in ctes)
-
-
-VISIT_CTES = (EVENTS_CTE, SESSIONED_CTE, VISITS_CTE)
-
-
-def _fetch(sql: str, args: dict, *, stream: bool = False) -> list[tuple] | Iterator[tuple]:
-    if stream:
-        return _stream(sql, args)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, args)
-        return cursor.fetchall()
-
-
-def _stream(sql: str, args: dict) -> Iterator[tuple]:
-    """Rows fetched lazily, in chunks, through a server-side cursor (CSV exports)."""
-    with connection.chunked_cursor() as cursor:
-        cursor.execute(sql, args)
-        while chunk := cursor.fetchmany(STREAM_CHUNK):
-            yield from chunk
-
-
-def _dicts(rows: Iterable[tuple], keys: tuple[str | None, ...]) -> Iterator[dict]:
-    """Rows as dicts (a `None` key drops its column); closes a lazy source when closed."""
-    try:
-        for row in rows:
-            yield {key: value for key, value in zip(keys, row, strict=True) if key is not None}
-    finally:
-        close = getattr(rows, "close", None)
-        if close is not None:
-            close()
-
-
-def _rows(sql: str, args: dict, keys: tuple[str, ...], *, params: ReportParams):
-    """A page of rows as dicts, or every row lazily when the report is not paginated (CSV)."""
-    if params.per_page is None:
-        return _dicts(_fetch(sql, args, stream=True), keys)
-    return list(_dicts(_fetch(sql, args), keys))
-
-
-def _paginated(params: ReportParams, rows) -> dict:
-    return {
-        "period": params.period.as_dict(),
-        "page": params.page,
-        "per_page": params.per_page,
-        "rows": rows,
-    }
-
-
-def _labels(choices) -> tuple[list[int], list[str]]:
-    return [int(value) for value in choices.values], [str(label) for label in choices.labels]
-
-
-def rate(numerator: int | Decimal, denominator: int | Decimal) -> float:
-    """100 * numerator / denominator, rounded half up to 2 decimals; 0 without a denominator."""
-    if not denominator:
-        return 0.0
-    return round_2(Decimal(numerator) * 100 / Decimal(denominator))
-
-
-def round_2(value: Decimal) -> float:
-    return float(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
-
-
-def change_pct(value: float, previous: float) -> float | None:
-    if not previous:
-        return None
-    return round_2((Decimal(str(value)) - Decimal(str(previous))) * 100 / Decimal(str(previous)))
-
-
-def whole_seconds(value: Decimal | None) -> int:
-    return int((value or Decimal(0)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    args.update(limit=params.per_page, offset=params.offset)
+    return rollup_source_sql(table, split=split), args
 
 
 # --- Summary ---------------------------------------------------------------------------------
 
-SUMMARY_SQL = """
-SELECT v.day <= %(current_end)s AND v.day >= %(current_start)s AS is_current,
-       count(*) AS visits,
-       count(DISTINCT (v.day, v.ip_hash)) AS unique_visitors,
-       sum(v.counted_pageviews) AS pageviews,
-       count(*) FILTER (WHERE v.pageviews = 1) AS bounces,
-       avg(v.duration) AS avg_duration
-FROM visits v
-GROUP BY 1
+SUMMARY_SQL = f"""
+SELECT p.is_current, sum(s.visits), sum(s.visitors), sum(s.pageviews), sum(s.bounces),
+       sum(s.duration_sum)
+FROM source s
+JOIN {SUMMARY_PERIODS} ON s.day BETWEEN p.first_day AND p.last_day
+GROUP BY p.is_current
 """
-
-SUMMARY_METRICS = (
-    "visits",
-    "unique_visitors",
-    "pageviews",
-    "bounce_rate",
-    "avg_session_duration_sec",
-)
 
 
 def report_summary(*, website: Website, params: ReportParams) -> dict:
+    """Visits, visitors, pageviews, bounce rate and mean duration, and those of a comparison."""
     ranges = [params.period] + ([params.comparison] if params.comparison else [])
-    args = _base_args(website=website, params=params, ranges=ranges)
-    args["current_start"], args["current_end"] = params.period.start, params.period.end
-    sql = _with(*VISIT_CTES, ranges=len(ranges)) + SUMMARY_SQL
-    figures = {True: _summary_figures(None), False: _summary_figures(None)}
-    for row in _fetch(sql, args):
-        figures[row[0]] = _summary_figures(row[1:])
-    payload: dict = {"period": params.period.as_dict()}
-    if params.comparison is None:
-        payload["metrics"] = {name: {"value": figures[True][name]} for name in SUMMARY_METRICS}
-        return payload
-    payload["comparison"] = params.comparison.label()
-    payload["metrics"] = {
-        name: {
-            "value": figures[True][name],
-            "previous": figures[False][name],
-            "change_pct": change_pct(figures[True][name], figures[False][name]),
-        }
-        for name in SUMMARY_METRICS
-    }
-    return payload
-
-
-def _summary_figures(row: tuple | None) -> dict:
-    visits, visitors, pageviews, bounces, avg_duration = row or (0, 0, 0, 0, None)
-    return {
-        "visits": visits,
-        "unique_visitors": visitors,
-        "pageviews": int(pageviews or 0),
-        "bounce_rate": rate(bounces, visits),
-        "avg_session_duration_sec": whole_seconds(avg_duration),
-    }
+    sql, args = _source(TOTALS, website=website, params=params, ranges=ranges)
+    args.update(summary_periods_args(params))
+    return summary_payload(params, fetch_rows(sql + SUMMARY_SQL, args))
 
 
 # --- Pages -----------------------------------------------------------------------------------
 
 PAGES_SQL = """
-SELECT path, content_group, sum(views)::bigint AS pageviews, count(*) AS unique_pageviews
-FROM (
-    SELECT path, content_group, day, ip_hash, session_no, count(*) AS views
-    FROM sessioned
-    WHERE counted_view
-    GROUP BY path, content_group, day, ip_hash, session_no
-) AS visit_pages
+SELECT path, content_group, sum(pageviews)::bigint AS pageviews,
+       sum(unique_pageviews)::bigint AS unique_pageviews
+FROM source
 GROUP BY path, content_group
 ORDER BY pageviews DESC, path, content_group NULLS FIRST
 LIMIT %(limit)s OFFSET %(offset)s
@@ -302,82 +119,76 @@ LIMIT %(limit)s OFFSET %(offset)s
 
 def report_pages(*, website: Website, params: ReportParams) -> dict:
     """Page views and unique page views (visits that viewed the page) per path."""
-    args = _base_args(website=website, params=params, ranges=[params.period])
-    sql = _with(EVENTS_CTE, SESSIONED_CTE) + PAGES_SQL
+    sql, args = _source(PAGES, website=website, params=params)
     keys = ("path", "contentGroup", "pageviews", "uniquePageviews")
-    return _paginated(params, _rows(sql, args, keys, params=params))
+    return paginated(params, report_rows(sql + PAGES_SQL, args, keys, params=params))
 
 
 # --- Sources ---------------------------------------------------------------------------------
 
 SOURCES_SQL = {
     "channel": """
-SELECT label.name AS channel, count(*) AS visits
-FROM visits v
+SELECT label.name AS channel, sum(s.visits)::bigint AS visits
+FROM source s
 JOIN unnest(%(codes)s::smallint[], %(names)s::text[]) AS label(code, name)
-  ON label.code = v.channel
+  ON label.code = s.channel
 GROUP BY label.name
 ORDER BY visits DESC, channel
 LIMIT %(limit)s OFFSET %(offset)s
 """,
     "domain": """
-SELECT v.referrer_domain AS referrer, count(*) AS visits
-FROM visits v
-WHERE v.referrer_domain IS NOT NULL
-GROUP BY v.referrer_domain
+SELECT s.referrer_domain AS referrer, sum(s.visits)::bigint AS visits
+FROM source s
+WHERE s.referrer_domain IS NOT NULL
+GROUP BY s.referrer_domain
 ORDER BY visits DESC, referrer
 LIMIT %(limit)s OFFSET %(offset)s
 """,
     "utm": """
-SELECT v.utm_source, v.utm_medium, v.utm_campaign, count(*) AS visits
-FROM visits v
-WHERE num_nonnulls(v.utm_source, v.utm_medium, v.utm_campaign) > 0
-GROUP BY v.utm_source, v.utm_medium, v.utm_campaign
-ORDER BY visits DESC, v.utm_source NULLS FIRST, v.utm_medium NULLS FIRST,
-         v.utm_campaign NULLS FIRST
+SELECT s.utm_source, s.utm_medium, s.utm_campaign, sum(s.visits)::bigint AS visits
+FROM source s
+WHERE num_nonnulls(s.utm_source, s.utm_medium, s.utm_campaign) > 0
+GROUP BY s.utm_source, s.utm_medium, s.utm_campaign
+ORDER BY visits DESC, s.utm_source NULLS FIRST, s.utm_medium NULLS FIRST,
+         s.utm_campaign NULLS FIRST
 LIMIT %(limit)s OFFSET %(offset)s
 """,
-}
-
-SOURCES_KEYS = {
-    "channel": ("channel", "visits"),
-    "domain": ("referrer", "visits"),
-    "utm": ("utmSource", "utmMedium", "utmCampaign", "visits"),
 }
 
 
 def report_sources(*, website: Website, params: ReportParams) -> dict:
     """Visits by the channel, referrer domain or UTM triple of their first event."""
     group_by = params.extra.get("group_by", "channel")
-    args = _base_args(website=website, params=params, ranges=[params.period])
-    args["codes"], args["names"] = _labels(Channel)
-    sql = _with(*VISIT_CTES) + SOURCES_SQL[group_by]
-    return _paginated(params, _rows(sql, args, SOURCES_KEYS[group_by], params=params))
+    sql, args = _source(SOURCES, website=website, params=params)
+    args["codes"], args["names"] = choice_labels(Channel)
+    rows = report_rows(sql + SOURCES_SQL[group_by], args, SOURCES_KEYS[group_by], params=params)
+    return paginated(params, rows)
 
 
 # --- Devices ---------------------------------------------------------------------------------
 
 DEVICES_SQL = """
-SELECT GROUPING(v.device_type) = 0 AS by_device,
-       GROUPING(v.browser_family) = 0 AS by_browser,
-       GROUPING(v.os_family) = 0 AS by_os,
-       v.device_type, v.browser_family, v.os_family, v.screen_bucket, count(*) AS visits
-FROM visits v
-GROUP BY GROUPING SETS ((v.device_type), (v.browser_family), (v.os_family), (v.screen_bucket))
+SELECT GROUPING(s.device_type) = 0 AS by_device,
+       GROUPING(s.browser_family) = 0 AS by_browser,
+       GROUPING(s.os_family) = 0 AS by_os,
+       s.device_type, s.browser_family, s.os_family, s.screen_bucket,
+       sum(s.visits)::bigint AS visits
+FROM source s
+GROUP BY GROUPING SETS ((s.device_type), (s.browser_family), (s.os_family), (s.screen_bucket))
 """
 
 
 def report_devices(*, website: Website, params: ReportParams) -> dict:
     """Visits by the device type, browser, OS and screen bucket of their first event."""
-    args = _base_args(website=website, params=params, ranges=[params.period])
+    sql, args = _source(DEVICES, website=website, params=params)
     lists: dict[str, list[tuple[str, int]]] = {
         "device_types": [],
         "browsers": [],
         "os_families": [],
         "screen_resolutions": [],
     }
-    for by_device, by_browser, by_os, device, browser, os, screen, visits in _fetch(
-        _with(*VISIT_CTES) + DEVICES_SQL, args
+    for by_device, by_browser, by_os, device, browser, os, screen, visits in fetch_rows(
+        sql + DEVICES_SQL, args
     ):
         if by_device:
             lists["device_types"].append((DeviceType(device).label, visits))
@@ -402,18 +213,22 @@ def report_devices(*, website: Website, params: ReportParams) -> dict:
 
 # --- Flow ------------------------------------------------------------------------------------
 
+# Each path's entries and exits summed once, then each list ranked.
 FLOW_SQL = """
 SELECT kind, path, visits
 FROM (
-    SELECT kind, path, count(*) AS visits,
-           row_number() OVER (PARTITION BY kind ORDER BY count(*) DESC, path) AS position
-    FROM visits v
+    SELECT page.kind, page.path, page.visits,
+           row_number() OVER (PARTITION BY page.kind ORDER BY page.visits DESC, page.path)
+               AS position
+    FROM (
+        SELECT path, sum(entries)::bigint AS entries, sum(exits)::bigint AS exits
+        FROM source
+        GROUP BY path
+    ) AS paths
     CROSS JOIN LATERAL (
-        VALUES ('landing', v.landing_path, v.landing_counted),
-               ('exit', v.exit_path, v.exit_counted)
-    ) AS page(kind, path, counted)
-    WHERE page.counted AND page.kind = ANY(%(kinds)s)
-    GROUP BY kind, path
+        VALUES ('landing', paths.path, paths.entries), ('exit', paths.path, paths.exits)
+    ) AS page(kind, path, visits)
+    WHERE page.visits > 0 AND page.kind = ANY(%(kinds)s)
 ) AS ranked
 WHERE position > %(offset)s AND (%(limit)s::int IS NULL OR position <= %(offset)s + %(limit)s)
 ORDER BY kind, position
@@ -422,140 +237,30 @@ ORDER BY kind, position
 
 def report_flow(*, website: Website, params: ReportParams) -> dict:
     """Visits by landing page (first page view) and exit page (last), both paginated."""
-    args = _base_args(website=website, params=params, ranges=[params.period])
-    sql = _with(*VISIT_CTES) + FLOW_SQL
+    sql, args = _source(PAGES, website=website, params=params)
+    sql += FLOW_SQL
     payload: dict = {"period": params.period.as_dict()}
     if params.per_page is None:
         # Every row, lazily: each list runs its own query only when it is read.
-        landing = _fetch(sql, {**args, "kinds": ["landing"]}, stream=True)
-        exits = _fetch(sql, {**args, "kinds": ["exit"]}, stream=True)
-        payload["landing_pages"] = _dicts(landing, (None, "path", "entries"))
-        payload["exit_pages"] = _dicts(exits, (None, "path", "exits"))
+        landing = fetch_rows(sql, {**args, "kinds": ["landing"]}, stream=True)
+        exits = fetch_rows(sql, {**args, "kinds": ["exit"]}, stream=True)
+        payload["landing_pages"] = rows_as_dicts(landing, (None, "path", "entries"))
+        payload["exit_pages"] = rows_as_dicts(exits, (None, "path", "exits"))
         return payload
     payload["page"], payload["per_page"] = params.page, params.per_page
-    rows = _fetch(sql, {**args, "kinds": ["landing", "exit"]})
+    rows = fetch_rows(sql, {**args, "kinds": ["landing", "exit"]})
     payload["landing_pages"] = [{"path": p, "entries": n} for k, p, n in rows if k == "landing"]
     payload["exit_pages"] = [{"path": p, "exits": n} for k, p, n in rows if k == "exit"]
     return payload
 
 
-# --- Funnel ----------------------------------------------------------------------------------
-
-# The funnel adds to each visit the first event matching step 1 and the positions of the events
-# matching each later step.
-FUNNEL_SQL = """
-SELECT {counts}
-FROM visits AS f
-{laterals}
-"""
-# An event matches a step when it is a page view of that path, an event of that type or a custom
-# event of that name.
-FUNNEL_MATCH = (
-    "(event_type = %(page_view)s AND path = %(step_{n})s)"
-    " OR (event_type = %(custom)s AND event_name = %(step_{n})s)"
-    " OR event_type = %(step_type_{n})s"
-)
-# Step N is reached at the first event matching it after the one that reached step N-1 (greedy,
-# which finds the furthest step any ordering of the visit's events could reach).
-FUNNEL_LATERAL = """CROSS JOIN LATERAL (
-    SELECT min(position) AS seq FROM unnest(f.step_{n}) AS position WHERE position > {previous}
-) AS r{n}"""
-
-
-def report_funnel(*, website: Website, params: ReportParams) -> dict:
-    """Visits reaching each step, in order, and each step's conversion from the step before."""
-    steps: list[str] = params.extra["steps"]
-    type_codes = {str(label): int(value) for value, label in EventType.choices}
-    args = _base_args(website=website, params=params, ranges=[params.period])
-    numbers = range(1, len(steps) + 1)
-    for number, step in zip(numbers, steps, strict=True):
-        args[f"step_{number}"] = step
-        args[f"step_type_{number}"] = type_codes.get(step)
-    aggregates = [f"min(seq) FILTER (WHERE {FUNNEL_MATCH.format(n=1)}) AS step_1"] + [
-        f"array_agg(seq) FILTER (WHERE {FUNNEL_MATCH.format(n=number)}) AS step_{number}"
-        for number in numbers[1:]
-    ]
-    laterals = [
-        FUNNEL_LATERAL.format(
-            n=number, previous="f.step_1" if number == 2 else f"r{number - 1}.seq"
-        )
-        for number in numbers[1:]
-    ]
-    counts = ["count(f.step_1)"] + [f"count(r{number}.seq)" for number in numbers[1:]]
-    sql = _with(EVENTS_CTE, SESSIONED_CTE, visits_cte(more_aggregates=aggregates)) + (
-        FUNNEL_SQL.replace("{counts}", ", ".join(counts)).replace("{laterals}", "\n".join(laterals))
-    )
-    (reached,) = _fetch(sql, args)
-    funnel = []
-    for index, step in enumerate(steps):
-        conversion = 100 if index == 0 else rate(reached[index], reached[index - 1])
-        funnel.append({"step": step, "sessions": reached[index], "conversion_rate": conversion})
-    return {"period": params.period.as_dict(), "funnel": funnel}
-
-
-# --- Realtime --------------------------------------------------------------------------------
-
-REALTIME_SQL = """
-WITH recent AS (
-    SELECT ip_hash, event_type, path
-    FROM ingest_event
-    WHERE website_id = %(website_id)s AND timestamp > %(since)s AND timestamp <= %(now)s
-      AND NOT is_bot AND NOT is_excluded
-)
-SELECT 'visitors', NULL, NULL::smallint, count(DISTINCT ip_hash) FROM recent
-UNION ALL (
-    SELECT 'page', path, NULL, count(DISTINCT ip_hash) FROM recent
-    WHERE event_type = %(page_view)s
-    GROUP BY path ORDER BY 4 DESC, path LIMIT %(top)s
-)
-UNION ALL
-SELECT 'type', NULL, event_type, count(*) FROM recent GROUP BY event_type
-"""
-
-
-def report_realtime(*, website: Website, params: ReportParams) -> dict:
-    """The raw events of the last 30 minutes (never bots or excluded traffic)."""
-    args = {
-        "website_id": website.pk,
-        "since": params.now - REALTIME_WINDOW,
-        "now": params.now,
-        "page_view": PAGE_VIEW,
-        "top": REALTIME_TOP_PAGES,
-    }
-    active, pages, types = 0, [], []
-    for kind, path, event_type, count in _fetch(REALTIME_SQL, args):
-        if kind == "visitors":
-            active = count
-        elif kind == "page":
-            pages.append({"path": path, "visitors": count})
-        else:
-            types.append({"eventType": EventType(event_type).label, "count": count})
-    pages.sort(key=lambda row: (-row["visitors"], row["path"]))
-    types.sort(key=lambda row: (-row["count"], row["eventType"]))
-    return {"active_visitors": active, "top_pages": pages, "events_by_type": types}
-
-
 # --- Custom events ---------------------------------------------------------------------------
 
 CUSTOM_EVENTS_SQL = """
-SELECT s.event_name AS name, count(*) AS count
-FROM sessioned s
-WHERE s.event_type = %(custom)s AND s.event_name IS NOT NULL
-  AND (%(event_name)s::text IS NULL OR s.event_name = %(event_name)s)
-  AND (%(content_group)s::text IS NULL
-       OR (s.day, s.ip_hash, s.session_no) IN (SELECT day, ip_hash, session_no FROM visits))
-GROUP BY s.event_name
-ORDER BY count DESC, name
-LIMIT %(limit)s OFFSET %(offset)s
-"""
-
-# Without a content group no session is needed: a plain count over the events.
-CUSTOM_EVENTS_PLAIN_SQL = """
-SELECT e.event_name AS name, count(*) AS count
-FROM events e
-WHERE e.event_type = %(custom)s AND e.event_name IS NOT NULL
-  AND (%(event_name)s::text IS NULL OR e.event_name = %(event_name)s)
-GROUP BY e.event_name
+SELECT event_name AS name, sum(events)::bigint AS count
+FROM source
+WHERE %(event_name)s::text IS NULL OR event_name = %(event_name)s
+GROUP BY event_name
 ORDER BY count DESC, name
 LIMIT %(limit)s OFFSET %(offset)s
 """
@@ -563,48 +268,48 @@ LIMIT %(limit)s OFFSET %(offset)s
 
 def report_custom_events(*, website: Website, params: ReportParams) -> dict:
     """Custom events by name; with a content group, those of matching visits only."""
-    args = _base_args(website=website, params=params, ranges=[params.period])
+    sql, args = _source(CUSTOM_EVENTS, website=website, params=params)
     args["event_name"] = params.extra.get("event_name")
-    if params.content_group is None:
-        sql = _with(EVENTS_CTE) + CUSTOM_EVENTS_PLAIN_SQL
-    else:
-        sql = _with(*VISIT_CTES) + CUSTOM_EVENTS_SQL
-    return _paginated(params, _rows(sql, args, ("name", "count"), params=params))
+    rows = report_rows(sql + CUSTOM_EVENTS_SQL, args, ("name", "count"), params=params)
+    return paginated(params, rows)
 
 
 # --- Timeseries ------------------------------------------------------------------------------
 
-# One value per day with visits or page views; the outer query fills the other days with 0.
-TIMESERIES_DAILY_SQL = {
-    "visits": "SELECT day, count(*) FROM visits WHERE viewed_path GROUP BY day",
-    "pageviews": """
-        SELECT day, count(*) FROM events
-        WHERE event_type = %(page_view)s
-          AND (%(content_group)s::text IS NULL OR content_group = %(content_group)s)
-          AND (%(path)s::text IS NULL OR path = %(path)s)
-        GROUP BY day""",
-    "unique_pageviews": """
-        SELECT day, count(DISTINCT (ip_hash, session_no, path)) FROM sessioned
-        WHERE counted_view AND (%(path)s::text IS NULL OR path = %(path)s) GROUP BY day""",
-    "bounce_rate": """
-        SELECT day, round(100.0 * count(*) FILTER (WHERE pageviews = 1) / count(*), 2)
-        FROM visits WHERE viewed_path GROUP BY day""",
-    "avg_session_duration": """
-        SELECT day, round(avg(duration)) FROM visits WHERE viewed_path GROUP BY day""",
-    "landing_page_entries": """
-        SELECT day, count(*) FROM visits
-        WHERE landing_counted AND (%(path)s::text IS NULL OR landing_path = %(path)s)
-        GROUP BY day""",
-    "exit_page_exits": """
-        SELECT day, count(*) FROM visits
-        WHERE exit_counted AND (%(path)s::text IS NULL OR exit_path = %(path)s)
-        GROUP BY day""",
+BOUNCE_RATE_SQL = "round(100.0 * sum(bounces) / sum(visits), 2)"
+MEAN_DURATION_SQL = MEAN_SECONDS_SQL.format(total="sum(duration_sum)", count="sum(visits)")
+
+# metric -> (table, value of a day) site-wide, and for one path.
+TIMESERIES_SITE = {
+    "visits": (TOTALS, "sum(visits)"),
+    "pageviews": (TOTALS, "sum(pageviews)"),
+    "unique_pageviews": (TOTALS, "sum(unique_pageviews)"),
+    "bounce_rate": (TOTALS, BOUNCE_RATE_SQL),
+    "avg_session_duration": (TOTALS, MEAN_DURATION_SQL),
+    "landing_page_entries": (TOTALS, "sum(entries)"),
+    "exit_page_exits": (TOTALS, "sum(exits)"),
 }
+TIMESERIES_PATH = {
+    "visits": (PATH_VISITS, "sum(visits)"),
+    "pageviews": (PAGES, "sum(pageviews)"),
+    # Visits that viewed the path; with a group, those that viewed it in the group.
+    "unique_pageviews": (PATH_VISITS, "sum(visits)"),
+    "bounce_rate": (PATH_VISITS, BOUNCE_RATE_SQL),
+    "avg_session_duration": (PATH_VISITS, MEAN_DURATION_SQL),
+    "landing_page_entries": (PAGES, "sum(entries)"),
+    "exit_page_exits": (PAGES, "sum(exits)"),
+}
+GROUP_UNIQUE_PAGEVIEWS = (PAGES, "sum(unique_pageviews)")
+
+# The md5 condition lets the rollup rows of one path be found through their index.
+PATH_CONDITION = "path = %(path)s AND md5(path)::uuid = md5(%(path)s)::uuid"
 
 TIMESERIES_SQL = """
 SELECT days.day::date, coalesce(daily.value, 0)
 FROM generate_series(%(first_day)s::date, %(last_day)s::date, interval '1 day') AS days(day)
-LEFT JOIN ({daily}) AS daily(day, value) ON daily.day = days.day::date
+LEFT JOIN (
+    SELECT day, {value} FROM source WHERE {condition} GROUP BY day
+) AS daily(day, value) ON daily.day = days.day::date
 ORDER BY days.day
 """
 
@@ -613,12 +318,19 @@ def report_timeseries(*, website: Website, params: ReportParams) -> dict:
     """One value of the chosen metric for every day of the period, 0 on days without data."""
     metric = params.extra.get("metric", "pageviews")
     path = params.extra.get("path")
-    args = _base_args(website=website, params=params, ranges=[params.period])
+    if path is None:
+        table, value = TIMESERIES_SITE[metric]
+    elif metric == "unique_pageviews" and params.content_group is not None:
+        table, value = GROUP_UNIQUE_PAGEVIEWS
+    else:
+        table, value = TIMESERIES_PATH[metric]
+    sql, args = _source(table, website=website, params=params, months=False)
     args.update(path=path, first_day=params.period.start, last_day=params.period.end)
-    sql = _with(*VISIT_CTES) + TIMESERIES_SQL.replace("{daily}", TIMESERIES_DAILY_SQL[metric])
+    condition = "true" if path is None else PATH_CONDITION
+    sql += TIMESERIES_SQL.replace("{value}", value).replace("{condition}", condition)
     convert = float if metric == "bounce_rate" else int
     series = [
-        {"date": day.isoformat(), "value": convert(value)} for day, value in _fetch(sql, args)
+        {"date": day.isoformat(), "value": convert(value)} for day, value in fetch_rows(sql, args)
     ]
     return {
         "period": params.period.as_dict(),
