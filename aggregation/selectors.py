@@ -1,11 +1,11 @@
 """Reads of the rollup layer: its bookkeeping, and rollup-shaped sources for reports.
 
 A report over some days reads, for each rollup table it needs, one `source`: the stored rows of
-the days whose rollups are complete (`AggregationDay.objects.aggregated()`), plus the same rows
-computed live from the raw events of the other days (today, stale days, days never aggregated)
-by the table's one definition in `aggregation.sql`. Both halves hold the same columns and the
-same counts for a day, so a report aggregates `source` without knowing which days came from
-where: its JSON is the same whatever the mix.
+the days whose rollups are complete (`AggregationDay.objects.aggregated()`; a whole month of
+them as its month row), plus the same rows computed live from the raw events of the other days
+(today, stale days, days never aggregated) by the table's one definition in `aggregation.sql`.
+Both halves hold the same columns and the same counts for a day, so a report aggregates
+`source` without knowing which days came from where: its JSON is the same whatever the mix.
 """
 
 from collections.abc import Iterable, Sequence
@@ -95,19 +95,18 @@ def day_split(*, website_id: UUID | str, ranges: Sequence[DayRun], months: bool 
         .filter(within, website_id=website_id)
         .values_list("day", flat=True)
     )
-    whole_months = []
-    if months:
-        for month in sorted({day.replace(day=1) for day in aggregated}):
-            days = _month_days(month)
-            if days <= aggregated and all(
-                days <= _days(*days_range) or not days & _days(*days_range) for days_range in ranges
-            ):
-                whole_months.append(month)
-                aggregated -= days
+    whole_months: list[date] = []
+    in_months: set[date] = set()
+    spans = [_days(first, last) for first, last in ranges]
+    for month in sorted({day.replace(day=1) for day in aggregated}) if months else []:
+        days = _month_days(month)
+        if days <= aggregated and all(days <= span or not days & span for span in spans):
+            whole_months.append(month)
+            in_months |= days
     return DaySplit(
         months=tuple(whole_months),
-        rollup=_runs(aggregated),
-        raw=_runs(wanted - aggregated - {d for m in whole_months for d in _month_days(m)}),
+        rollup=_runs(aggregated - in_months),
+        raw=_runs(wanted - aggregated),
     )
 
 

@@ -186,7 +186,7 @@ def print_timings(
     from reports.params import report_params_build
 
     ratio_title = f"{periods[-1]}/{periods[0]}" if ratio else ""
-    print(f"{'report':<26}" + "".join(f"{p:>10}" for p in periods) + f"{ratio_title:>10}")
+    print(f"{'report':<26}" + "".join(f"{p:>10}" for p in periods) + f"{ratio_title:>10}".rstrip())
     table = {}
     for name, selector_name, extra in reports:
         selector = getattr(module, selector_name)

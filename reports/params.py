@@ -181,8 +181,8 @@ def comparison_resolve(*, compare: str, period: DateRange) -> DateRange:
 def website_first_day(*, website: Website) -> date:
     """The first UTC day of the website: its creation, or its first event if earlier (imports).
 
-    The first event is looked up in the raw events and in the aggregated days, which outlive the
-    raw events that retention removes.
+    The first event is looked up in the raw events and in the daily totals, which outlive the
+    raw events that retention removes (an aggregated day without events has no totals row).
     """
     with connection.cursor() as cursor:
         cursor.execute(
@@ -190,7 +190,8 @@ def website_first_day(*, website: Website) -> date:
             SELECT least(
                 (SELECT min(timestamp AT TIME ZONE 'UTC')::date
                  FROM ingest_event WHERE website_id = %(website)s),
-                (SELECT min(day) FROM aggregation_aggregationday WHERE website_id = %(website)s)
+                (SELECT min(day) FROM aggregation_daytotal
+                 WHERE website_id = %(website)s AND NOT is_month)
             )
             """,
             {"website": website.pk},
