@@ -410,15 +410,18 @@ GROUP BY GROUPING SETS ((v.device_type), (v.browser_family), (v.os_family), (v.s
 def report_devices(*, website: Website, params: ReportParams) -> dict:
     """Visits by the device type, browser, OS and screen bucket of their first event."""
     args = _base_args(website=website, params=params, ranges=[params.period])
+    return devices_payload(params, fetch_rows(_with(*VISIT_CTES) + DEVICES_SQL, args))
+
+
+def devices_payload(params: ReportParams, rows: Iterable[tuple]) -> dict:
+    """The devices JSON from the rows of a GROUPING SETS query (device, browser, OS, screen)."""
     lists: dict[str, list[tuple[str, int]]] = {
         "device_types": [],
         "browsers": [],
         "os_families": [],
         "screen_resolutions": [],
     }
-    for by_device, by_browser, by_os, device, browser, os, screen, visits in fetch_rows(
-        _with(*VISIT_CTES) + DEVICES_SQL, args
-    ):
+    for by_device, by_browser, by_os, device, browser, os, screen, visits in rows:
         if by_device:
             lists["device_types"].append((DeviceType(device).label, visits))
         elif by_browser:
@@ -434,9 +437,9 @@ def report_devices(*, website: Website, params: ReportParams) -> dict:
         "screen_resolutions": "bucket",
     }
     payload: dict = {"period": params.period.as_dict()}
-    for name, rows in lists.items():
-        rows.sort(key=lambda row: (-row[1], row[0]))
-        payload[name] = [{keys[name]: label, "visits": visits} for label, visits in rows]
+    for name, rows_of_list in lists.items():
+        rows_of_list.sort(key=lambda row: (-row[1], row[0]))
+        payload[name] = [{keys[name]: label, "visits": visits} for label, visits in rows_of_list]
     return payload
 
 

@@ -19,7 +19,7 @@ they are the reference's queries.
 """
 
 from aggregation.selectors import DaySplit, day_split, rollup_source_args, rollup_source_sql
-from ingest.models import Channel, DeviceType, ScreenBucket
+from ingest.models import Channel
 from reports.params import DateRange, ReportParams
 from reports.reference import (
     MEAN_SECONDS_SQL,
@@ -27,6 +27,7 @@ from reports.reference import (
     SOURCES_KEYS,
     SUMMARY_PERIODS,
     choice_labels,
+    devices_payload,
     fetch_rows,
     paginated,
     report_funnel,
@@ -181,34 +182,7 @@ GROUP BY GROUPING SETS ((s.device_type), (s.browser_family), (s.os_family), (s.s
 def report_devices(*, website: Website, params: ReportParams) -> dict:
     """Visits by the device type, browser, OS and screen bucket of their first event."""
     sql, args = _source(DEVICES, website=website, params=params)
-    lists: dict[str, list[tuple[str, int]]] = {
-        "device_types": [],
-        "browsers": [],
-        "os_families": [],
-        "screen_resolutions": [],
-    }
-    for by_device, by_browser, by_os, device, browser, os, screen, visits in fetch_rows(
-        sql + DEVICES_SQL, args
-    ):
-        if by_device:
-            lists["device_types"].append((DeviceType(device).label, visits))
-        elif by_browser:
-            lists["browsers"].append((browser, visits))
-        elif by_os:
-            lists["os_families"].append((os, visits))
-        else:
-            lists["screen_resolutions"].append((ScreenBucket(screen).label, visits))
-    keys = {
-        "device_types": "deviceType",
-        "browsers": "browserFamily",
-        "os_families": "osFamily",
-        "screen_resolutions": "bucket",
-    }
-    payload: dict = {"period": params.period.as_dict()}
-    for name, rows in lists.items():
-        rows.sort(key=lambda row: (-row[1], row[0]))
-        payload[name] = [{keys[name]: label, "visits": visits} for label, visits in rows]
-    return payload
+    return devices_payload(params, fetch_rows(sql + DEVICES_SQL, args))
 
 
 # --- Flow ------------------------------------------------------------------------------------
