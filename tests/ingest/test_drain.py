@@ -92,11 +92,11 @@ def test_killing_the_drainer_process_loses_nothing(tenant, settings):
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         "REDIS_URL": settings.REDIS_URL,
     }
-    command = [sys.executable, "manage.py", "drain_events", "--batch-size", "50"]
+    command = [sys.executable, "manage.py", "drain_events", "--batch-size", "10"]
     drainer = subprocess.Popen(command, env=env, cwd=settings.BASE_DIR)
     deadline = time.monotonic() + 30
     while Event.objects.filter(website=site).count() == 0 and time.monotonic() < deadline:
-        time.sleep(0.02)
+        time.sleep(0.005)
     drainer.send_signal(signal.SIGKILL)
     drainer.wait()
     assert Event.objects.filter(website=site).count() < total, "killed too late to prove anything"
