@@ -15,6 +15,7 @@ from aggregation.sql import (
     timestamp_ranges_condition,
     with_shared,
 )
+from ingest.partitions import next_month
 from websites.models import Website
 
 # Sorting a busy day's events for the session windows wants more than the default 4 MB.
@@ -65,7 +66,7 @@ def day_aggregate(*, website_id: UUID | str, day: date) -> dict[str, int]:
         "website_id": str(website_id),
         "day": day,
         "month": month,
-        "next_month": _next_month(month),
+        "next_month": next_month(month),
         "include_bots": True,
         "group_filter": None,
         "raw_from_0": datetime.combine(day, time.min, tzinfo=UTC),
@@ -112,7 +113,7 @@ def rollup_month_refresh(*, website_id: UUID | str, month: date) -> None:
     written otherwise (the benchmark's copies).
     """
     month = month.replace(day=1)
-    args = {"website_id": str(website_id), "month": month, "next_month": _next_month(month)}
+    args = {"website_id": str(website_id), "month": month, "next_month": next_month(month)}
     with transaction.atomic(), connection.cursor() as cursor:
         _month_refresh(cursor, args)
 
@@ -126,10 +127,6 @@ def _month_refresh(cursor, args: dict) -> None:
     )
     cursor.execute(_DELETE_MONTH_SQL, args)
     cursor.execute(_INSERT_MONTH_SQL, args)
-
-
-def _next_month(month: date) -> date:
-    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
 
 def _delete_day_sql() -> str:

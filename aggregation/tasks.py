@@ -9,6 +9,7 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from aggregation import retention, selectors, services
+from websites.models import Website
 
 logger = logging.getLogger(__name__)
 
@@ -21,7 +22,10 @@ logger = logging.getLogger(__name__)
 )
 def aggregate_day(website_id: str, day: str) -> None:
     """(Re-)aggregates one website's day; retried when the database is unreachable or busy."""
-    services.day_aggregate(website_id=uuid.UUID(website_id), day=date.fromisoformat(day))
+    try:
+        services.day_aggregate(website_id=uuid.UUID(website_id), day=date.fromisoformat(day))
+    except Website.DoesNotExist:
+        logger.info("Website %s was deleted before its day %s was aggregated", website_id, day)
 
 
 @shared_task

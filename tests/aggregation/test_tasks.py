@@ -81,3 +81,14 @@ def test_the_nightly_job_aggregates_pending_days_in_a_worker(tenant, celery_work
     )
     assert summary["metrics"]["visits"] == {"value": 3}
     assert summary["metrics"]["pageviews"] == {"value": 3}
+
+
+@pytest.mark.django_db
+def test_a_task_for_a_deleted_website_ends_quietly(tenant):
+    from aggregation.tasks import aggregate_day
+
+    site = website_make(account=tenant.account)
+    site_id = str(site.id)
+    site.delete()
+    aggregate_day(site_id, (timezone.now().date() - timedelta(days=1)).isoformat())
+    assert not AggregationDay.objects.filter(website_id=site_id).exists()
