@@ -10,13 +10,14 @@ Both halves hold the same columns and the same counts for a day, so a report agg
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from uuid import UUID
 
 from django.db.models import Q
 
 from aggregation.models import AggregationDay
 from aggregation.sql import ROLLUPS, SQL_CONSTANTS, timestamp_ranges_condition, with_shared
+from ingest.partitions import utc_midnight
 
 DayRun = tuple[date, date]  # first and last day, inclusive
 
@@ -35,8 +36,8 @@ class DaySplit:
         for n, (first, last) in enumerate(self.rollup):
             args[f"rollup_from_{n}"], args[f"rollup_to_{n}"] = first, last
         for n, (first, last) in enumerate(self.raw):
-            args[f"raw_from_{n}"] = _utc_midnight(first)
-            args[f"raw_to_{n}"] = _utc_midnight(last + timedelta(days=1))
+            args[f"raw_from_{n}"] = utc_midnight(first)
+            args[f"raw_to_{n}"] = utc_midnight(last + timedelta(days=1))
         return args
 
     def rollup_condition(self, alias: str) -> str:
@@ -52,10 +53,6 @@ class DaySplit:
 
     def raw_condition(self) -> str:
         return timestamp_ranges_condition(len(self.raw))
-
-
-def _utc_midnight(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
 
 
 def _runs(days: Iterable[date]) -> tuple[DayRun, ...]:

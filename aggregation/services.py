@@ -1,7 +1,7 @@
 """Writes of the rollup layer."""
 
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from uuid import UUID
 
 from django.db import connection, transaction
@@ -15,7 +15,7 @@ from aggregation.sql import (
     timestamp_ranges_condition,
     with_shared,
 )
-from ingest.partitions import next_month
+from ingest.partitions import next_month, utc_midnight
 from websites.models import Website
 
 # Sorting a busy day's events for the session windows wants more than the default 4 MB.
@@ -69,8 +69,8 @@ def day_aggregate(*, website_id: UUID | str, day: date) -> dict[str, int]:
         "next_month": next_month(month),
         "include_bots": True,
         "group_filter": None,
-        "raw_from_0": datetime.combine(day, time.min, tzinfo=UTC),
-        "raw_to_0": datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC),
+        "raw_from_0": utc_midnight(day),
+        "raw_to_0": utc_midnight(day + timedelta(days=1)),
     }
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(

@@ -1,9 +1,14 @@
 """Monthly partitions of the events table, created ahead of the rows that need them."""
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import UTC, date, datetime, time
 
 from django.db import connection
+
+
+def utc_midnight(day: date) -> datetime:
+    """The first instant of a UTC day: where days, and so partitions and rollups, begin."""
+    return datetime.combine(day, time.min, tzinfo=UTC)
 
 
 def month_start(day: date) -> date:

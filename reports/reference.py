@@ -28,12 +28,13 @@ SQL fragments chosen per request come from constants in this module.
 """
 
 from collections.abc import Iterable, Iterator
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
 
 from ingest.models import Channel, DeviceType, EventType, ScreenBucket
+from ingest.partitions import utc_midnight
 from reports.params import DateRange, ReportParams
 from websites.models import Website
 
@@ -131,10 +132,6 @@ def visits_cte(*, more_aggregates: Iterable[str] = ()) -> str:
 VISITS_CTE = visits_cte()
 
 
-def _utc_midnight(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
-
-
 def _base_args(*, website: Website, params: ReportParams, ranges: list[DateRange]) -> dict:
     args = {
         "website_id": website.pk,
@@ -148,8 +145,8 @@ def _base_args(*, website: Website, params: ReportParams, ranges: list[DateRange
         "offset": params.offset,
     }
     for index, days in enumerate(ranges):
-        args[f"from_{index}"] = _utc_midnight(days.start)
-        args[f"to_{index}"] = _utc_midnight(days.end + timedelta(days=1))
+        args[f"from_{index}"] = utc_midnight(days.start)
+        args[f"to_{index}"] = utc_midnight(days.end + timedelta(days=1))
     return args
 
 

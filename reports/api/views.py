@@ -68,8 +68,10 @@ class ReportViewSet(TenantScopedViewSet):
     def get_csv_columns(self, params: ReportParams) -> tuple[str, ...]:
         return self.csv_columns
 
+    csv_rows_key = "rows"  # the payload list a CSV export holds
+
     def csv_rows(self, payload: dict) -> Iterable[dict]:
-        return payload["rows"]
+        return payload[self.csv_rows_key]
 
     def csv_days(self, params: ReportParams) -> DateRange:
         return params.period
@@ -156,9 +158,7 @@ class DevicesReportViewSet(ReportViewSet):
     report_name = "devices"
     selector = staticmethod(selectors.report_devices)
     csv_columns = ("deviceType", "visits")
-
-    def csv_rows(self, payload: dict) -> Iterable[dict]:
-        return payload["device_types"]
+    csv_rows_key = "device_types"
 
 
 @extend_schema_view(list=_documented(ReportParamsSerializer))
@@ -168,9 +168,7 @@ class FlowReportViewSet(ReportViewSet):
     report_name = "flow"
     selector = staticmethod(selectors.report_flow)
     csv_columns = ("path", "entries")
-
-    def csv_rows(self, payload: dict) -> Iterable[dict]:
-        return payload["landing_pages"]
+    csv_rows_key = "landing_pages"
 
 
 @extend_schema_view(list=_documented(FunnelParamsSerializer))
@@ -181,9 +179,7 @@ class FunnelReportViewSet(ReportViewSet):
     selector = staticmethod(selectors.report_funnel)
     params_serializer_class = FunnelParamsSerializer
     csv_columns = ("step", "sessions", "conversion_rate")
-
-    def csv_rows(self, payload: dict) -> Iterable[dict]:
-        return payload["funnel"]
+    csv_rows_key = "funnel"
 
 
 @extend_schema_view(list=_documented(ReportParamsSerializer))
@@ -193,9 +189,7 @@ class RealtimeReportViewSet(ReportViewSet):
     report_name = "realtime"
     selector = staticmethod(selectors.report_realtime)
     csv_columns = ("path", "visitors")
-
-    def csv_rows(self, payload: dict) -> Iterable[dict]:
-        return payload["top_pages"]
+    csv_rows_key = "top_pages"
 
     def csv_days(self, params: ReportParams) -> DateRange:
         since = (params.now - selectors.REALTIME_WINDOW).astimezone(UTC).date()
