@@ -12,10 +12,12 @@ $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m pip install --quiet -r requirements.txt
 	touch $@
 
-# A stable local secret, written once: API keys are digested and encrypted with it.
+# Stable local secrets, written once: API keys are digested and encrypted with the second.
+# (An older .env without TRAILMARK_KEY_SECRET still works: keys then derive from SECRET_KEY.)
 .env:
 	@echo "SECRET_KEY=$$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')" > $@
-	@echo "wrote a new SECRET_KEY to .env"
+	@echo "TRAILMARK_KEY_SECRET=$$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')" >> $@
+	@echo "wrote a new SECRET_KEY and TRAILMARK_KEY_SECRET to .env"
 
 services:
 	@scripts/ensure-services.sh

@@ -11,6 +11,14 @@ class AccountAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     show_full_result_count = False
 
+    # As the API does: users go at once, websites are purged in the background.
+    def delete_model(self, request, obj):
+        services.account_delete(account=obj)
+
+    def delete_queryset(self, request, queryset):
+        for account in queryset:
+            services.account_delete(account=account)
+
 
 @admin.register(User)
 class UserAdmin(admin.ModelAdmin):

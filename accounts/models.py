@@ -13,6 +13,16 @@ class AccountQuerySet(models.QuerySet):
     def for_user(self, user: "User") -> "AccountQuerySet":
         return self if user.is_admin else self.filter(pk=user.account_id)
 
+    def deleted(self) -> "AccountQuerySet":
+        return self.filter(deleted_at__isnull=False)
+
+
+class LiveAccountManager(models.Manager.from_queryset(AccountQuerySet)):
+    """The default manager: a deleted account (awaiting its websites' purge) is not there."""
+
+    def get_queryset(self) -> AccountQuerySet:
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
 
 class Account(models.Model):
     """A tenant: it owns API users and websites, and through them every event and rollup."""
@@ -20,11 +30,15 @@ class Account(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=200)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Set by `account_delete`; the row itself goes once its websites are purged.
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
 
-    objects = AccountQuerySet.as_manager()
+    objects = LiveAccountManager()
+    all_objects = AccountQuerySet.as_manager()  # deleted accounts too: for the purge only
 
     class Meta:
         ordering = ["created_at"]
+        base_manager_name = "all_objects"
 
     def __str__(self) -> str:
         return self.name

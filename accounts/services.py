@@ -1,5 +1,12 @@
+import uuid
+
+from django.db import transaction
+from django.utils import timezone
+
 from accounts.keys import api_key_digest, api_key_encrypt, api_key_generate
 from accounts.models import Account, Role, User
+from websites.models import Website
+from websites.services import websites_delete
 
 
 def account_create(*, name: str) -> Account:
@@ -7,8 +14,29 @@ def account_create(*, name: str) -> Account:
 
 
 def account_delete(*, account: Account) -> None:
-    """Deletes the account; PostgreSQL cascades to its users, websites, events and rollups."""
-    Account.objects.filter(pk=account.pk).delete()
+    """Deletes the account at once: its API users (their keys stop working), and, marked
+    deleted, the account and its websites, whose rows are purged in the background; the account
+    row goes after its last website's (`account_purge`)."""
+    with transaction.atomic():
+        User.objects.filter(account_id=account.pk).delete()
+        Account.all_objects.filter(pk=account.pk).update(deleted_at=timezone.now())
+        websites_delete(
+            website_ids=Website.all_objects.filter(account_id=account.pk).values_list(
+                "pk", flat=True
+            )
+        )
+    account_purge(account_id=account.pk)
+
+
+def account_purge(*, account_id: uuid.UUID) -> bool:
+    """Deletes a deleted account's row once none of its websites is left; True when deleted."""
+    deleted, _ = (
+        Account.all_objects.deleted()
+        .filter(pk=account_id)
+        .exclude(pk__in=Website.all_objects.filter(account_id=account_id).values("account_id"))
+        .delete()
+    )
+    return bool(deleted)
 
 
 def account_get_or_create(*, name: str) -> Account:

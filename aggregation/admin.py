@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 
 from aggregation import services
 from aggregation.models import AggregationDay
+from aggregation.retention import RawEventsDropped
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -41,9 +42,19 @@ class AggregationDayAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
+    # Without its row, a day is read from raw events, which retention may have dropped: days go
+    # only with their website's purge.
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
     @admin.action(description="Re-aggregate the selected days now")
     def reaggregate(self, request, queryset):
         days = list(queryset.values_list("website_id", "day"))
+        done = 0
         for website_id, day in days:
-            services.day_aggregate(website_id=website_id, day=day)
-        self.message_user(request, f"Re-aggregated {len(days)} website-days.", messages.SUCCESS)
+            try:
+                services.day_aggregate(website_id=website_id, day=day)
+                done += 1
+            except RawEventsDropped as error:
+                self.message_user(request, f"Skipped {website_id}: {error}", messages.WARNING)
+        self.message_user(request, f"Re-aggregated {done} website-days.", messages.SUCCESS)

@@ -22,6 +22,14 @@ class AggregationDayQuerySet(models.QuerySet):
         return self.filter(stale=True)
 
 
+class LiveAggregationDayManager(models.Manager.from_queryset(AggregationDayQuerySet)):
+    """The default manager: the days of a deleted website (awaiting its purge) are not there,
+    so nothing aggregates, lists or waits for them."""
+
+    def get_queryset(self) -> AggregationDayQuerySet:
+        return super().get_queryset().filter(website__deleted_at__isnull=True)
+
+
 class AggregationDay(models.Model):
     website = models.ForeignKey(
         "websites.Website",
@@ -33,7 +41,7 @@ class AggregationDay(models.Model):
     stale = models.BooleanField(default=True)
     aggregated_at = models.DateTimeField(null=True, blank=True)
 
-    objects = AggregationDayQuerySet.as_manager()
+    objects = LiveAggregationDayManager()
 
     class Meta:
         constraints = [

@@ -18,6 +18,7 @@ from django.db.models import Q
 from aggregation.models import AggregationDay
 from aggregation.sql import ROLLUPS, SQL_CONSTANTS, timestamp_ranges_condition, with_shared
 from ingest.partitions import utc_midnight
+from websites.models import Website
 
 DayRun = tuple[date, date]  # first and last day, inclusive
 
@@ -172,3 +173,16 @@ def aggregation_day_websites(*, day: date) -> list[str]:
         .order_by("website_id")
         .values_list("website_id", flat=True)
     ]
+
+
+def aggregation_days_waiting(*, day: date, website_ids: list[str], since) -> int:
+    """How many of the websites (not deleted) have not had `day` aggregated since `since`."""
+    return (
+        Website.objects.filter(pk__in=website_ids)
+        .exclude(
+            pk__in=AggregationDay.objects.filter(day=day, aggregated_at__gte=since).values(
+                "website_id"
+            )
+        )
+        .count()
+    )

@@ -1,12 +1,15 @@
 """Writes of the rollup layer."""
 
+import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from uuid import UUID
 
 from django.db import connection, transaction
 
-from aggregation.selectors import aggregation_day_websites
+from aggregation.retention import RawEventsDropped, rollups_would_be_lost
+from aggregation.selectors import aggregation_day_websites, aggregation_days_waiting
 from aggregation.sql import (
     ROLLUPS,
     SQL_CONSTANTS,
@@ -15,11 +18,16 @@ from aggregation.sql import (
     timestamp_ranges_condition,
     with_shared,
 )
-from ingest.partitions import next_month, utc_midnight
+from ingest.partitions import event_partition_lock, next_month, utc_midnight
 from websites.models import Website
 
 # Sorting a busy day's events for the session windows wants more than the default 4 MB.
 AGGREGATE_WORK_MEM = "256MB"
+# Above the connections' TRAILMARK_STATEMENT_TIMEOUT_MS (sized for web requests): a busy day
+# takes about 6.5 s per million events here (README, "Speed, measured").
+AGGREGATE_STATEMENT_TIMEOUT = "30min"
+# How often the admin endpoint looks whether its queued aggregations are done (one query).
+_DISPATCH_POLL_SECONDS = 0.2
 
 
 def aggregation_days_mark_stale(*, website_days: Iterable[tuple[str, date]]) -> None:
@@ -58,7 +66,9 @@ def day_aggregate(*, website_id: UUID | str, day: date) -> dict[str, int]:
     (READ COMMITTED: each statement takes its own, after the lock; REPEATABLE READ would take it
     before the wait and miss that batch). A day without events is aggregated too, with no rows.
 
-    Raises `Website.DoesNotExist` for a website that does not exist (any more).
+    Raises `Website.DoesNotExist` for a website that does not exist or is deleted, and
+    `RawEventsDropped` when the day was aggregated and its raw events are gone since (retention):
+    a repair must not replace its rollups with empty ones.
     """
     month = day.replace(day=1)
     args = {
@@ -76,22 +86,29 @@ def day_aggregate(*, website_id: UUID | str, day: date) -> dict[str, int]:
         cursor.execute(
             """
             INSERT INTO aggregation_aggregationday (website_id, day, stale)
-            SELECT id, %(day)s, true FROM websites_website WHERE id = %(website_id)s
+            SELECT id, %(day)s, true FROM websites_website
+            WHERE id = %(website_id)s AND deleted_at IS NULL
             ON CONFLICT (website_id, day) DO NOTHING
             """,
             args,
         )
         cursor.execute(
             """
-            SELECT id FROM aggregation_aggregationday
-            WHERE website_id = %(website_id)s AND day = %(day)s
-            FOR UPDATE
+            SELECT day.id FROM aggregation_aggregationday day
+            JOIN websites_website website
+                ON website.id = day.website_id AND website.deleted_at IS NULL
+            WHERE day.website_id = %(website_id)s AND day.day = %(day)s
+            FOR UPDATE OF day
             """,
             args,
         )
         row = cursor.fetchone()
         if row is None:
             raise Website.DoesNotExist(f"Website {website_id} does not exist.")
+        if rollups_would_be_lost(day=day, website_id=website_id):
+            raise RawEventsDropped(f"The raw events of {day} are gone: its rollups are kept.")
+        event_partition_lock(month=month)
+        cursor.execute(f"SET LOCAL statement_timeout = '{AGGREGATE_STATEMENT_TIMEOUT}'")
         cursor.execute(f"SET LOCAL work_mem = '{AGGREGATE_WORK_MEM}'")
         cursor.execute("SET LOCAL jit = off")  # compiling these statements costs more than it saves
         cursor.execute(_DELETE_DAY_SQL, args)
@@ -161,12 +178,36 @@ _DELETE_MONTH_SQL = month_delete_sql()
 _INSERT_MONTH_SQL = month_insert_sql()
 
 
-def day_aggregate_websites(*, day: date, website_ids: Iterable[str] | None = None) -> int:
-    """Aggregates `day` for the given websites (default: every website with events that day).
+@dataclass(frozen=True)
+class Dispatched:
+    websites: int
+    done: int
 
-    Returns the number of websites aggregated.
+
+def day_aggregate_dispatch(*, day: date, wait_seconds: float) -> Dispatched:
+    """Queues one `aggregate_day` task per website with events on `day` and waits up to
+    `wait_seconds` for them (the tasks go on after that); returns how many are done.
+
+    There is no result backend: a website is done when its day's `aggregated_at` is later than
+    the dispatch, or when it was deleted meanwhile (its task ends without aggregating). Raises
+    `RawEventsDropped` when a website's rollups of the day would be lost (nothing is queued).
     """
-    ids = list(website_ids) if website_ids is not None else aggregation_day_websites(day=day)
-    for website_id in ids:
-        day_aggregate(website_id=website_id, day=day)
-    return len(ids)
+    from aggregation.tasks import aggregate_day  # the tasks module imports this one
+
+    if rollups_would_be_lost(day=day):
+        raise RawEventsDropped(
+            f"The raw events of {day.isoformat()} are gone (dropped by retention): "
+            "re-aggregating would replace its rollups with empty ones."
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT now()")  # the clock `aggregated_at` is written with
+        (since,) = cursor.fetchone()
+    website_ids = aggregation_day_websites(day=day)
+    for website_id in website_ids:
+        aggregate_day.delay(website_id, day.isoformat())
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        waiting = aggregation_days_waiting(day=day, website_ids=website_ids, since=since)
+        if not waiting or time.monotonic() >= deadline:
+            return Dispatched(websites=len(website_ids), done=len(website_ids) - waiting)
+        time.sleep(_DISPATCH_POLL_SECONDS)

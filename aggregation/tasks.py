@@ -21,11 +21,16 @@ logger = logging.getLogger(__name__)
     max_retries=6,
 )
 def aggregate_day(website_id: str, day: str) -> None:
-    """(Re-)aggregates one website's day; retried when the database is unreachable or busy."""
+    """(Re-)aggregates one website's day; retried when the database is unreachable or busy.
+
+    Skipped (logged) for a deleted website, and for a day whose raw events are gone.
+    """
     try:
         services.day_aggregate(website_id=uuid.UUID(website_id), day=date.fromisoformat(day))
     except Website.DoesNotExist:
         logger.info("Website %s was deleted before its day %s was aggregated", website_id, day)
+    except retention.RawEventsDropped as skipped:
+        logger.warning("Skipped website %s: %s", website_id, skipped)
 
 
 @shared_task

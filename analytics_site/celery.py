@@ -32,6 +32,12 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=15, hour=0),
         "options": {"expires": _DAY},
     },
+    # Deleted websites are purged as soon as they are deleted; this resumes any purge that died.
+    "websites-purges-resume": {
+        "task": "websites.tasks.website_purges_resume",
+        "schedule": crontab(minute=45),
+        "options": {"expires": 60 * 60},
+    },
     # After the nightly aggregation has had time to run.
     "aggregation-raw-events-purge": {
         "task": "aggregation.tasks.raw_events_purge",

@@ -1,17 +1,20 @@
-"""Where a request comes from, as far as we can trust it."""
+"""Where a request comes from, as far as we can trust it, and the pseudonym it is counted under."""
 
+import contextlib
 import ipaddress
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.crypto import salted_hmac
 
 
 def client_ip(request: HttpRequest) -> str:
-    """The client's IP address.
+    """The client's IP address, normalised (see `ip_normalise`).
 
     With no trusted proxy it is REMOTE_ADDR. Behind N proxies it is the Nth address from the right
     of X-Forwarded-For: each proxy appends the address it received the request from, so addresses
-    left of that one were written by the client and are never trusted.
+    left of that one were written by the client and are never trusted. An unparsable entry there
+    falls back to REMOTE_ADDR.
     """
     num_proxies = settings.TRAILMARK_NUM_PROXIES
     remote_addr = request.META.get("REMOTE_ADDR", "")
@@ -21,15 +24,51 @@ def client_ip(request: HttpRequest) -> str:
         ]
         forwarded = [part for part in forwarded if part]
         if len(forwarded) >= num_proxies:
-            candidate = forwarded[-num_proxies]
-            if _is_ip(candidate):
+            candidate = ip_normalise(forwarded[-num_proxies])
+            if candidate is not None:
                 return candidate
-    return remote_addr
+    # REMOTE_ADDR comes from the server, not the client: kept as it is when it is no address
+    # (e.g. empty behind a Unix socket).
+    return ip_normalise(remote_addr) or remote_addr
 
 
-def _is_ip(value: str) -> bool:
+def ip_normalise(value: str) -> str | None:
+    """`value` as a plain address in canonical form, or None when it holds none.
+
+    Proxies write `203.0.113.7:51234` and `[2001:db8::1]:443`, and dual-stack sockets report IPv4
+    clients as `::ffff:203.0.113.7`: each is the same client as its bare IPv4/IPv6 address.
+    """
+    value = value.strip()
+    if value.startswith("["):
+        value, bracket, port = value[1:].partition("]")
+        if not bracket or not (port == "" or (port[:1] == ":" and port[1:].isdigit())):
+            return None
+    elif value.count(":") == 1:  # IPv4 with a port (an IPv6 address has at least two colons)
+        value, _, port = value.partition(":")
+        if not port.isdigit():
+            return None
     try:
-        ipaddress.ip_address(value)
+        address = ipaddress.ip_address(value)
     except ValueError:
-        return False
-    return True
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return str(address)
+
+
+def client_key(ip: str) -> str:
+    """The name a client is counted under by every rate limiter: never its address.
+
+    A keyed hash (HMAC under a key derived from SECRET_KEY), so a Redis dump cannot be reversed by
+    hashing all 2^32 IPv4 addresses. IPv6 clients are counted by their /64: one subscriber usually
+    holds a whole /64 and could otherwise take a fresh address per request.
+    """
+    if ":" in ip:
+        with contextlib.suppress(ValueError):  # not an address: hashed as it is
+            ip = str(ipaddress.IPv6Network(f"{ip}/64", strict=False).network_address)
+    return salted_hmac("trailmark.net.client_key", ip, algorithm="sha256").hexdigest()[:32]
+
+
+def request_client_key(request: HttpRequest) -> str:
+    """`client_key` of the request's client (django-axes' AXES_CLIENT_IP_CALLABLE)."""
+    return client_key(client_ip(request))

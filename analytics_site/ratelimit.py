@@ -1,8 +1,9 @@
 """Fixed-window rate limits counted in Redis (django-ratelimit through Django's cache).
 
-`rate_limit_hit` counts API requests (analytics_site.api.throttling), and
-`RateLimitHeadersMiddleware` reports the usage it leaves on the request. The collect endpoint
-counts in the same kind of window but in one Lua call with its buffer append (ingest.buffer).
+`rate_limit_hit` and `rate_limit_peek` serve the API's limits (analytics_site.api.throttling),
+and `RateLimitHeadersMiddleware` reports the usage a limit leaves on the request. The collect
+endpoint counts in the same kind of window but in one Lua call with its buffer append
+(ingest.buffer). Keys passed here are never raw client addresses (see analytics_site.net).
 """
 
 import logging
@@ -42,19 +43,32 @@ def rate_limit_hit(
 ) -> RateLimitUsage | None:
     """Counts one request of `key` against `group` at `rate` (e.g. "10/10s").
 
-    Returns the usage (also left on `request.ratelimit_usage`), or None when the counters are
-    unavailable: the limits are a guard, not the product, so without Redis requests go through.
+    Returns the usage, or None when the counters are unavailable: the limits are a guard, not the
+    product, so without Redis requests go through.
     """
+    return _usage(request, group=group, key=key, rate=rate, increment=True)
+
+
+def rate_limit_peek(
+    request: HttpRequest, *, group: str, key: str, rate: str
+) -> RateLimitUsage | None:
+    """The usage of `key` in `group` so far, without counting this request."""
+    return _usage(request, group=group, key=key, rate=rate, increment=False)
+
+
+def _usage(
+    request: HttpRequest, *, group: str, key: str, rate: str, increment: bool
+) -> RateLimitUsage | None:
     try:
         usage = get_usage(
-            request, group=group, key=lambda group, request: key, rate=rate, increment=True
+            request, group=group, key=lambda group, request: key, rate=rate, increment=increment
         )
     except redis.RedisError:
         logger.warning("Rate limit counters unavailable; request let through", exc_info=True)
         return None
     if usage is None:
         return None
-    result = RateLimitUsage(
+    return RateLimitUsage(
         limit=usage["limit"],
         remaining=max(0, usage["limit"] - usage["count"]),
         # The window still counts at its last second (time_left == 0): a new one starts a second
@@ -62,5 +76,3 @@ def rate_limit_hit(
         reset_seconds=max(1, usage["time_left"] + 1),
         exceeded=usage["should_limit"],
     )
-    request.ratelimit_usage = result
-    return result

@@ -26,6 +26,8 @@ def bench_env() -> dict:
         "DATABASE_URL": BENCH_DATABASE_URL,
         "REDIS_URL": BENCH_REDIS_URL,
         "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-secret-key"),
+        # Production settings want a key secret of their own.
+        "TRAILMARK_KEY_SECRET": os.environ.get("TRAILMARK_KEY_SECRET", "bench-key-secret"),
     }
 
 

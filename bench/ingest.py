@@ -163,7 +163,7 @@ def exact_run(port: int, bodies: list[str]) -> dict:
 
 
 def collect_benchmark(website, seconds: int, connections: int, workers: int) -> None:
-    from ingest.buffer import EVENTS_STREAM, buffer_client
+    from ingest.buffer import buffer_client, events_stream
     from ingest.models import Event
 
     rng = random.Random(7)
@@ -193,16 +193,16 @@ def collect_benchmark(website, seconds: int, connections: int, workers: int) -> 
         base = f"http://127.0.0.1:{port}"
         run_wrk(f"{base}/api/v1/collect", script, 3, connections)  # warm-up: caches, connections
         time.sleep(2)  # requests still queued in gunicorn when wrk stopped
-        while buffer_client().xlen(EVENTS_STREAM):
+        while buffer_client().xlen(events_stream()):
             time.sleep(0.2)
         before = Event.objects.filter(website=website).count()
         noop = run_wrk(f"{base}/bench/noop", script, seconds, connections)
         collect = run_wrk(f"{base}/api/v1/collect", script, seconds, connections)
         time.sleep(2)  # wrk stops with requests in flight: they are answered, and stored
-        wait_drained(buffer_client(), EVENTS_STREAM)
+        wait_drained(buffer_client(), events_stream())
         before = Event.objects.filter(website=website).count()
         exact = exact_run(port, bodies)
-        wait_drained(buffer_client(), EVENTS_STREAM)
+        wait_drained(buffer_client(), events_stream())
         stored = Event.objects.filter(website=website).count() - before
     finally:
         server.terminate()

@@ -25,12 +25,13 @@ from geoip2fast import GeoIP2Fast
 from ua_parser import Domain, load_lazy_builtins
 from ua_parser.regex import Resolver as RegexResolver
 
-from ingest.models import Channel, DeviceType, ScreenBucket
+from ingest.models import Channel, DeviceType, Event, ScreenBucket
+from ingest.payload import CONTROL_CHARACTERS
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
-FAMILY_MAX = 64  # browser_family / os_family column width
-UTM_MAX = 255  # utm_* column width
+FAMILY_MAX = Event._meta.get_field("browser_family").max_length  # and os_family's
+UTM_MAX = Event._meta.get_field("utm_source").max_length  # and the other utm_* columns'
 USER_AGENT_MAX = 1024  # longer agents are cut before parsing, which also bounds the cache's memory
 
 # --- user agent ----------------------------------------------------------------------------------
@@ -171,7 +172,13 @@ def _user_agent_parse(user_agent: str) -> UserAgentInfo:
     device_type = (
         DeviceType.BOT if is_bot else _device_type(user_agent, os_family=os_family, device=device)
     )
-    return UserAgentInfo(browser[:FAMILY_MAX], os_family[:FAMILY_MAX], device_type, is_bot)
+    return UserAgentInfo(_family_clean(browser), _family_clean(os_family), device_type, is_bot)
+
+
+def _family_clean(family: str) -> str:
+    # The header is the browser's, not the site's: a family that could not be stored is cleaned
+    # (controls dropped, cut to the column) rather than losing the page view.
+    return CONTROL_CHARACTERS.sub("", family)[:FAMILY_MAX] or "Other"
 
 
 def _device_type(user_agent: str, *, os_family: str, device: str) -> DeviceType:

@@ -8,9 +8,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from ingest.drain import events_store
 from ingest.payload import InvalidEvent, body_parse, payload_validate
 from ingest.selectors import site_config_get
-from ingest.services import IS_BOT_INDEX, IS_EXCLUDED_INDEX, event_row, events_store
+from ingest.services import event_row
 
 MAX_REPORTED_INVALID_LINES = 100
 
@@ -50,9 +51,9 @@ def events_import(lines: Iterable[bytes], *, batch_size: int = 5000) -> Iterator
         if row is None:
             result.unknown_site += 1
             continue
-        if row[IS_BOT_INDEX]:
+        if row.is_bot:
             result.bots += 1
-        elif row[IS_EXCLUDED_INDEX]:
+        elif row.is_excluded:
             result.excluded += 1
         else:
             result.imported += 1

@@ -94,10 +94,38 @@ class DailySalt(models.Model):
 
 
 class DrainCheckpoint(models.Model):
-    """The last buffer entry whose rows are committed: written in the same transaction as them."""
+    """The last buffer entry whose rows are committed: written in the same transaction as them.
+
+    Stream ids only mean something within one generation of the stream (`epoch`, see
+    ingest.buffer): a Redis that lost its data starts a new epoch, and this checkpoint with it.
+    """
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    epoch = models.CharField(max_length=32, default="", blank=True)
     last_entry_id = models.CharField(max_length=40, default="0-0")
+    updated_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
-        return f"drained up to {self.last_entry_id}"
+        return f"drained up to {self.last_entry_id} (epoch {self.epoch or '-'})"
+
+
+class DeadLetter(models.Model):
+    """A buffered entry that could not be stored, kept for an operator to inspect or replay.
+
+    Written in the same transaction as the drain checkpoint that passes its entry, so every entry
+    ends up exactly once either in the events table or here. Capped at
+    TRAILMARK_DEAD_LETTER_MAX rows (the oldest go first).
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    entry_id = models.CharField(max_length=40)
+    # The buffered payload as text (JSON of an EventRow when readable); NUL bytes escaped.
+    payload = models.TextField()
+    reason = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"dead letter {self.entry_id}: {self.reason[:80]}"

@@ -5,22 +5,40 @@ serializer costs several times more than these few checks. Every rule names its 
 """
 
 import json
+import math
+import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from ingest.models import EventType
+from django.db import models
+
+from ingest.models import Event, EventType
+from ingest.rows import EventRow
+
+# Every text column of ingest_event and its width, read from the model once: (index in an
+# EventRow, column, max_length). The widths are the model's, never copied by hand.
+TEXT_COLUMNS = tuple(
+    (index, column, Event._meta.get_field(column).max_length)
+    for index, column in enumerate(EventRow._fields)
+    if isinstance(Event._meta.get_field(column), models.CharField)
+)
+COLUMN_WIDTHS = {column: width for _, column, width in TEXT_COLUMNS}
 
 MAX_BODY_BYTES = 32 * 1024
 MAX_URL_LENGTH = 2048
-MAX_PATH_LENGTH = 1024
-MAX_UTM_LENGTH = 255
-MAX_EVENT_NAME_LENGTH = 200
+MAX_PATH_LENGTH = COLUMN_WIDTHS["path"]
+MAX_UTM_LENGTH = COLUMN_WIDTHS["utm_source"]
+MAX_EVENT_NAME_LENGTH = COLUMN_WIDTHS["event_name"]
 MAX_PROPERTIES_BYTES = 8 * 1024
 MAX_PROPERTIES_DEPTH = 4
 MAX_SCREEN_DIMENSION = 100_000
 
 EVENT_TYPES = {label: value for value, label in EventType.choices}
+
+# C0 controls (NUL included) and DEL: PostgreSQL refuses NUL in text, and none of them belongs in
+# a path, a name or a UTM value.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class InvalidEvent(ValueError):
@@ -43,7 +61,7 @@ class CollectPayload:
 
 
 def body_parse(body: bytes) -> dict:
-    """The request body as a JSON object: size-capped, UTF-8, no NUL characters."""
+    """The request body as a JSON object: size-capped, UTF-8, finite numbers only."""
     if len(body) > MAX_BODY_BYTES:
         raise InvalidEvent(f"body: request body exceeds {MAX_BODY_BYTES // 1024} KB.")
     try:
@@ -51,7 +69,9 @@ def body_parse(body: bytes) -> dict:
     except UnicodeDecodeError:
         raise InvalidEvent("body: request body is not valid UTF-8.") from None
     try:
-        data = json.loads(text, parse_constant=_refuse_constant)
+        data = json.loads(text, parse_float=_finite_float, parse_constant=_refuse_constant)
+    except InvalidEvent:
+        raise  # _finite_float's, which names the number
     except (ValueError, RecursionError):
         raise InvalidEvent("body: malformed JSON.") from None
     if not isinstance(data, dict):
@@ -62,6 +82,14 @@ def body_parse(body: bytes) -> dict:
 def _refuse_constant(name: str) -> None:
     # NaN and Infinity are not JSON, and PostgreSQL's jsonb refuses them.
     raise ValueError(name)
+
+
+def _finite_float(text: str) -> float:
+    # 1e999 is valid JSON, but Python reads it as inf, which jsonb refuses like Infinity.
+    value = float(text)
+    if not math.isfinite(value):
+        raise InvalidEvent(f"body: the number {text[:20]} is out of range.")
+    return value
 
 
 def payload_validate(data: dict) -> CollectPayload:
@@ -106,9 +134,35 @@ def _string(data: dict, field: str, *, max_length: int, required: bool = False) 
         raise InvalidEvent(f"{field}: must be a string.")
     if len(value) > max_length:
         raise InvalidEvent(f"{field}: at most {max_length} characters.")
-    if "\x00" in value or _has_surrogates(value):
-        raise InvalidEvent(f"{field}: must not contain NUL characters or invalid Unicode.")
+    if CONTROL_CHARACTERS.search(value) or _has_surrogates(value):
+        raise InvalidEvent(f"{field}: must not contain control characters or invalid Unicode.")
     return value
+
+
+# Columns whose text comes from a request field of another name, as error messages name them.
+_ROW_SOURCES = {
+    "utm_source": "url: utm_source",
+    "utm_medium": "url: utm_medium",
+    "utm_campaign": "url: utm_campaign",
+}
+
+
+def event_row_check(row: EventRow) -> None:
+    """Refuses a row that PostgreSQL would refuse: text wider than its column or with controls.
+
+    The one width check of every text column, whatever step derived the value. Body fields were
+    checked by payload_validate already, so a UTM value failing here came from the url's query.
+    """
+    for index, column, width in TEXT_COLUMNS:
+        value = row[index]
+        if value is None:
+            continue
+        if len(value) > width:
+            raise InvalidEvent(f"{_ROW_SOURCES.get(column, column)}: at most {width} characters.")
+        if CONTROL_CHARACTERS.search(value):
+            raise InvalidEvent(
+                f"{_ROW_SOURCES.get(column, column)}: must not contain control characters."
+            )
 
 
 def _has_surrogates(value: str) -> bool:

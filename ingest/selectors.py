@@ -5,9 +5,6 @@ import uuid
 from dataclasses import dataclass
 from ipaddress import IPv4Network, IPv6Network
 
-import redis
-
-from ingest.buffer import EVENTS_STREAM, buffer_client
 from ingest.enrichment import excluded_networks
 from websites.models import Website
 
@@ -56,11 +53,3 @@ def site_config_get(*, website_id: uuid.UUID) -> SiteConfig | None:
 
 def site_config_cache_clear() -> None:
     _site_cache.clear()
-
-
-def buffer_depth() -> int | None:
-    """Events accepted but not yet stored, or None when Redis cannot say."""
-    try:
-        return buffer_client().xlen(EVENTS_STREAM)
-    except redis.RedisError:
-        return None

@@ -104,11 +104,29 @@ class ReportParamsSerializer(serializers.Serializer):
             end = attrs["end_date"] = end or self.context["today"]
             if start > end:
                 raise serializers.ValidationError({"start_date": "Must not be after end_date."})
-            if end >= add_years(start, MAX_RANGE_YEARS):
+            if end == date.max:
+                # Periods end at the next midnight, which 9999-12-31 does not have.
+                raise serializers.ValidationError({"end_date": f"Must be before {date.max}."})
+            if _years_reached(start, end, MAX_RANGE_YEARS):
                 raise serializers.ValidationError(
                     {"end_date": f"A date range spans at most {MAX_RANGE_YEARS} years."}
                 )
+            if attrs.get("compare"):
+                try:
+                    comparison_resolve(compare=attrs["compare"], period=DateRange(start, end))
+                except (ValueError, OverflowError):
+                    raise serializers.ValidationError(
+                        {"compare": f"The comparison period would start before {date.min}."}
+                    ) from None
         return attrs
+
+
+def _years_reached(start: date, end: date, years: int) -> bool:
+    """Whether `end` is at least `years` after `start`."""
+    try:
+        return end >= add_years(start, years)
+    except ValueError:  # that many years on is past 9999: no date reaches it
+        return False
 
 
 class SourcesParamsSerializer(ReportParamsSerializer):
@@ -202,9 +220,17 @@ def website_first_day(*, website: Website) -> date:
 
 
 def report_params_build(
-    *, website: Website, data: dict, now: datetime | None = None, paginate: bool = True
+    *,
+    website: Website,
+    data: dict,
+    now: datetime | None = None,
+    paginate: bool = True,
+    max_days: int | None = None,
 ) -> ReportParams:
-    """Resolves validated parameters (from `report_params_parse`) for one website."""
+    """Resolves validated parameters (from `report_params_parse`) for one website.
+
+    `max_days` bounds the period of a report that reads raw events (DRF's ValidationError, 400).
+    """
     now = now or utc_now()
     today = now.astimezone(UTC).date()
     if data.get("start_date"):
@@ -212,6 +238,11 @@ def report_params_build(
     else:
         first_day = website_first_day(website=website) if data["period"] == "all" else None
         period = period_resolve(period=data["period"], today=today, first_day=first_day)
+    if max_days is not None and period.days > max_days:
+        field = "end_date" if data.get("start_date") else "period"
+        raise serializers.ValidationError(
+            {field: f"This report reads raw events: a period spans at most {max_days} days."}
+        )
     compare = data.get("compare")
     extra = {key: value for key, value in data.items() if key not in COMMON_PARAMS}
     return ReportParams(

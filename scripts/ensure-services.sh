@@ -65,6 +65,20 @@ ensure_postgres() {
   say "PostgreSQL ready on $PG_HOST:$PG_PORT (database $DB_NAME)"
 }
 
+# Redis holds accepted events until the drainer stores them: a buffer, not a cache. The one we
+# start persists every second to an append-only file and refuses writes rather than evict keys.
+REDIS_DURABLE_ARGS=(--appendonly yes --appendfsync everysec --maxmemory-policy noeviction)
+
+warn_if_not_durable() {
+  command -v redis-cli >/dev/null 2>&1 || return 0
+  local aof policy
+  aof=$(redis-cli -h 127.0.0.1 -p 6379 config get appendonly 2>/dev/null | tail -n 1)
+  policy=$(redis-cli -h 127.0.0.1 -p 6379 config get maxmemory-policy 2>/dev/null | tail -n 1)
+  if [ "$aof" != yes ] || [ "$policy" != noeviction ]; then
+    say "WARNING: the running Redis has appendonly=$aof, maxmemory-policy=$policy: a restart can lose buffered events; production needs appendonly yes and noeviction (see README)"
+  fi
+}
+
 ensure_redis() {
   if [ -n "${REDIS_URL:-}" ]; then
     say "using REDIS_URL (not managed here)"
@@ -72,14 +86,15 @@ ensure_redis() {
   fi
   if port_open 127.0.0.1 6379; then
     say "Redis ready on 127.0.0.1:6379"
+    warn_if_not_durable
     return
   fi
   if ! command -v redis-server >/dev/null 2>&1; then
     apt_install redis-server || die "Redis is not running on 127.0.0.1:6379 and cannot be installed here. Install Redis 6+ (e.g. 'apt-get install redis-server') or set REDIS_URL."
   fi
-  say "starting Redis"
+  say "starting Redis (append-only file, no eviction)"
   mkdir -p /var/lib/redis /var/log/redis 2>/dev/null || true
-  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" "${REDIS_DURABLE_ARGS[@]}" \
     --dir /var/lib/redis --logfile /var/log/redis/trailmark.log
   wait_for_port 127.0.0.1 6379 || die "Redis did not start on 127.0.0.1:6379."
   say "Redis ready on 127.0.0.1:6379"

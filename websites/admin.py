@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.utils.html import format_html
 
+from websites import services
 from websites.models import Website
 
 
@@ -21,6 +22,14 @@ class WebsiteAdmin(admin.ModelAdmin):
     readonly_fields = ["id", "created_at", "snippet"]
     fields = ["id", "account", "domain", "content_groups", "excluded_ips", "snippet", "created_at"]
     show_full_result_count = False
+
+    # Deleting goes through the service: the website disappears at once (the default manager,
+    # which this admin lists, hides it) and its rows are purged in the background.
+    def delete_model(self, request, obj):
+        services.website_delete(website=obj)
+
+    def delete_queryset(self, request, queryset):
+        services.websites_delete(website_ids=queryset.values_list("pk", flat=True))
 
     @admin.display(description="Tracker snippet")
     def snippet(self, website: Website) -> str:

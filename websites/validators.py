@@ -10,6 +10,9 @@ _DOMAIN = re.compile(
     r"^(?=.{1,255}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$"
 )
 MAX_CONTENT_GROUPS = 100
+MAX_CONTENT_GROUP_NAME = 100  # the width of the events' content_group column
+# C0 controls (NUL included) and DEL: PostgreSQL refuses NUL, and none belongs in a name or path.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 MAX_EXCLUDED_IPS = 1000
 
 
@@ -37,16 +40,40 @@ def validate_content_groups(groups: object) -> None:
                 f"Item {index} must be an object with exactly `name` and `pattern`."
             )
         name, pattern = group["name"], group["pattern"]
-        if not isinstance(name, str) or not 1 <= len(name.strip()) <= 100:
-            raise ValidationError(f"Item {index}: `name` must be a string of 1 to 100 characters.")
+        # Stored exactly as given, so the length checked is the stored one: a name padded with
+        # spaces would not fit the events' content_group column (100).
+        if not isinstance(name, str) or not 1 <= len(name) <= MAX_CONTENT_GROUP_NAME:
+            raise ValidationError(
+                f"Item {index}: `name` must be a string of 1 to {MAX_CONTENT_GROUP_NAME} "
+                "characters."
+            )
+        if name != name.strip():
+            raise ValidationError(f"Item {index}: `name` must not start or end with whitespace.")
         if not isinstance(pattern, str) or not pattern.startswith("/") or len(pattern) > 255:
             raise ValidationError(
                 f"Item {index}: `pattern` must be a path glob starting with '/' (e.g. /blog/*), "
                 "at most 255 characters."
             )
+        for field, value in (("name", name), ("pattern", pattern)):
+            if not _storable_text(value):
+                raise ValidationError(
+                    f"Item {index}: `{field}` must not contain control characters or invalid "
+                    "Unicode."
+                )
         if name in names:
             raise ValidationError(f"Item {index}: duplicate content group name {name!r}.")
         names.add(name)
+
+
+def _storable_text(value: str) -> bool:
+    """No control characters, and no lone surrogates (which UTF-8, so PostgreSQL, cannot hold)."""
+    if _CONTROL_CHARACTERS.search(value):
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def validate_excluded_ips(addresses: object) -> None:

@@ -1,6 +1,7 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
+from rest_framework.exceptions import APIException
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
@@ -13,6 +14,7 @@ from accounts.api.serializers import (
     UserOutputSerializer,
     UserWithKeyOutputSerializer,
 )
+from accounts.keys import ApiKeyUnreadable
 from accounts.models import Account, User
 from analytics_site.api.permissions import IsAdminRole
 from analytics_site.api.viewsets import DeleteAnsweringMixin, TenantScopedViewSet
@@ -65,4 +67,16 @@ class UserViewSet(DeleteAnsweringMixin, TenantScopedViewSet):
     @action(detail=True, methods=["get"], url_path="api-key")
     def api_key(self, request, pk=None):
         user = self.get_object()
-        return Response({"id": str(user.id), "apiKey": selectors.user_api_key(user=user)})
+        try:
+            api_key = selectors.user_api_key(user=user)
+        except ApiKeyUnreadable:
+            raise ApiKeyUnreadableConflict from None
+        return Response({"id": str(user.id), "apiKey": api_key})
+
+
+class ApiKeyUnreadableConflict(APIException):
+    status_code = 409
+    default_detail = (
+        "This API key was stored under a secret that is no longer configured "
+        "(TRAILMARK_KEY_SECRET); issue a new one."
+    )

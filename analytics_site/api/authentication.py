@@ -2,18 +2,32 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
+from accounts.keys import api_key_digest, api_key_well_formed
 from accounts.selectors import user_get_by_api_key
+from analytics_site.api import throttling
+from analytics_site.net import request_client_key
 
 
 class ApiKeyAuthentication(BaseAuthentication):
-    """Authenticates an `accounts.User` from the `X-API-KEY` header."""
+    """Authenticates an `accounts.User` from the `X-API-KEY` header, within the API's limits.
+
+    The limits are counted before the key is looked up (see analytics_site.api.throttling): a
+    client over its invalid-key allowance, or a key over its rate, never reaches PostgreSQL.
+    """
 
     def authenticate(self, request):
         api_key = request.headers.get("X-API-KEY")
         if not api_key:
             return None
-        user = user_get_by_api_key(api_key=api_key)
+        http_request = request._request  # where RateLimitHeadersMiddleware finds the usage
+        client = request_client_key(http_request)
+        throttling.auth_failures_check(http_request, client=client)
+        user = None
+        if api_key_well_formed(api_key):
+            throttling.api_key_rate_check(http_request, digest=api_key_digest(api_key))
+            user = user_get_by_api_key(api_key=api_key)
         if user is None:
+            throttling.auth_failure_count(http_request, client=client)
             raise AuthenticationFailed("Invalid API key.")
         return user, None
 

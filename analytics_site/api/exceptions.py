@@ -4,9 +4,12 @@ import logging
 import math
 from collections.abc import Iterator
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from psycopg.errors import QueryCanceled
 from rest_framework import exceptions
 from rest_framework.fields import get_error_detail
 from rest_framework.response import Response
@@ -23,16 +26,31 @@ ERROR_CODES = {
     404: "NOT_FOUND",
     405: "METHOD_NOT_ALLOWED",
     406: "NOT_ACCEPTABLE",
+    409: "CONFLICT",
     413: "PAYLOAD_TOO_LARGE",
     415: "UNSUPPORTED_MEDIA_TYPE",
     429: "RATE_LIMITED",
     500: "INTERNAL_ERROR",
+    503: "SERVICE_UNAVAILABLE",
 }
 
 
 class InvalidPayload(exceptions.APIException):
     status_code = 400
     default_detail = "Invalid payload."
+
+
+class QueryTimeout(exceptions.APIException):
+    status_code = 503
+    default_detail = (
+        "The query took too long and was cancelled (TRAILMARK_STATEMENT_TIMEOUT_MS): "
+        "try a shorter period or retry later."
+    )
+
+
+def _query_cancelled(exc: Exception) -> bool:
+    # Django wraps psycopg's error (as OperationalError) only around `execute`.
+    return isinstance(exc, QueryCanceled) or isinstance(exc.__cause__, QueryCanceled)
 
 
 def envelope_exception_handler(exc: Exception, context: dict) -> Response:
@@ -44,6 +62,12 @@ def envelope_exception_handler(exc: Exception, context: dict) -> Response:
         # Services enforce business rules with Django's ValidationError, so they stay
         # usable from the admin and management commands as well as the API.
         exc = exceptions.ValidationError(get_error_detail(exc))
+    elif _query_cancelled(exc):
+        exc = QueryTimeout()
+    elif isinstance(exc, SuspiciousOperation):
+        # Django answers these 400 outside DRF too: a body over DATA_UPLOAD_MAX_MEMORY_SIZE
+        # (refused on its Content-Length, unread), a query string of thousands of parameters.
+        exc = InvalidPayload(_suspicious_message(exc))
 
     if not isinstance(exc, exceptions.APIException):
         # Logged with its stack trace and the request id; the client sees neither the trace nor
@@ -62,6 +86,14 @@ def envelope_exception_handler(exc: Exception, context: dict) -> Response:
     )
     set_rollback()
     return Response(error_body(code, error_message(exc)), status=exc.status_code, headers=headers)
+
+
+def _suspicious_message(exc: SuspiciousOperation) -> str:
+    if isinstance(exc, RequestDataTooBig):
+        return f"body: larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024} KB."
+    if isinstance(exc, TooManyFieldsSent):
+        return f"query: more than {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} parameters."
+    return "Bad request."
 
 
 def error_message(exc: exceptions.APIException) -> str:

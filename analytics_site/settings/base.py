@@ -5,6 +5,7 @@ Every value that differs between deployments comes from the environment (or a `.
 `test` relax them explicitly.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -25,8 +26,18 @@ DATABASES = {
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 3
+# Every statement of every process is cancelled after this long (0: never): below gunicorn's
+# 30 s worker timeout, so a slow report answers 503 instead of a killed worker. Jobs whose
+# statements may run longer (day_aggregate) raise it with SET LOCAL.
+TRAILMARK_STATEMENT_TIMEOUT_MS = env.int("TRAILMARK_STATEMENT_TIMEOUT_MS", default=25_000)
+DATABASES["default"]["OPTIONS"]["options"] = (
+    f"-c statement_timeout={TRAILMARK_STATEMENT_TIMEOUT_MS}"
+)
 
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
+# Every Redis key (buffer, counters, cache, Celery queues) starts with this, so deployments can
+# share a Redis database without taking each other's events.
+TRAILMARK_REDIS_PREFIX = env.str("TRAILMARK_REDIS_PREFIX", default="trailmark")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -44,6 +55,7 @@ INSTALLED_APPS = [
     "ingest",
     "reports",
     "aggregation",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -55,6 +67,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After AuthenticationMiddleware: turns a locked-out admin login into the lockout page.
+    "axes.middleware.AxesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "analytics_site.middleware.RateLimitHeadersMiddleware",
 ]
@@ -82,7 +96,7 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
-        "KEY_PREFIX": "trailmark",
+        "KEY_PREFIX": TRAILMARK_REDIS_PREFIX,
         "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
     }
 }
@@ -101,17 +115,40 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Trailmark ---------------------------------------------------------------------------------
 # API keys are looked up by an HMAC digest and kept encrypted for admins to read back; both keys
-# derive from this secret, so it must outlive SECRET_KEY rotations (rotating it orphans all keys).
-TRAILMARK_KEY_SECRET = env.str("TRAILMARK_KEY_SECRET", default="")
+# derive from these secrets: TRAILMARK_KEY_SECRET, comma-separated, newest first (like
+# SECRET_KEY_FALLBACKS). Keys made under an older one still work and move to the newest when used.
+TRAILMARK_KEY_SECRETS = [
+    secret.strip() for secret in env.list("TRAILMARK_KEY_SECRET", default=[]) if secret.strip()
+]
 # Trusted reverse proxies in front of the app: 0 means the client is REMOTE_ADDR; N means the Nth
 # address from the right of X-Forwarded-For (the one the outermost trusted proxy saw).
 TRAILMARK_NUM_PROXIES = env.int("TRAILMARK_NUM_PROXIES", default=0)
 TRAILMARK_COLLECT_RATE = env.str("TRAILMARK_COLLECT_RATE", default="10/10s")
 TRAILMARK_API_RATE = env.str("TRAILMARK_API_RATE", default="60/60s")
+# Invalid API keys one client may present per window; past it, 429 before any key look-up.
+TRAILMARK_AUTH_FAILURE_RATE = env.str("TRAILMARK_AUTH_FAILURE_RATE", default="20/10m")
 TRAILMARK_HTTPS = env.bool("TRAILMARK_HTTPS", default=False)
 # Raw events older than this many days are dropped (whole monthly partitions) once aggregated;
 # reports keep reading those days from the rollups.
 TRAILMARK_RAW_RETENTION_DAYS = env.int("TRAILMARK_RAW_RETENTION_DAYS", default=400)
+# The funnel reads raw events (no rollup holds sequences): its period is at most this many days.
+TRAILMARK_FUNNEL_MAX_DAYS = env.int("TRAILMARK_FUNNEL_MAX_DAYS", default=92)
+# The event buffer (a Redis stream): past this many undrained events collect answers 503
+# rather than accept what Redis might not keep.
+TRAILMARK_BUFFER_MAX_EVENTS = env.int("TRAILMARK_BUFFER_MAX_EVENTS", default=1_000_000)
+# Buffered entries that could not be stored are kept (newest first) up to this many.
+TRAILMARK_DEAD_LETTER_MAX = env.int("TRAILMARK_DEAD_LETTER_MAX", default=100_000)
+# /health turns "degraded" past these: undrained events, the age of the oldest one, and the time
+# since the drainer last checkpointed while events wait.
+TRAILMARK_HEALTH_MAX_BUFFER_DEPTH = env.int("TRAILMARK_HEALTH_MAX_BUFFER_DEPTH", default=100_000)
+TRAILMARK_HEALTH_MAX_BUFFER_AGE_SECONDS = env.int(
+    "TRAILMARK_HEALTH_MAX_BUFFER_AGE_SECONDS", default=60
+)
+TRAILMARK_HEALTH_MAX_DRAIN_LAG_SECONDS = env.int(
+    "TRAILMARK_HEALTH_MAX_DRAIN_LAG_SECONDS", default=60
+)
+# How long POST /api/v1/admin/aggregate waits for its tasks before answering 202 (they go on).
+TRAILMARK_AGGREGATE_WAIT_SECONDS = env.float("TRAILMARK_AGGREGATE_WAIT_SECONDS", default=20.0)
 # Where site owners' pages reach this service: used in tracker snippets and printed examples.
 TRAILMARK_PUBLIC_URL = env.str("TRAILMARK_PUBLIC_URL", default="http://localhost:8000").rstrip("/")
 
@@ -126,15 +163,20 @@ if TRAILMARK_HTTPS:
     SECURE_REDIRECT_EXEMPT = [r"^health$"]
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Request bodies (API JSON, admin forms) over 64 KB are refused on their Content-Length, unread;
+# collect has its own 32 KB limit.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
 X_FRAME_OPTIONS = "DENY"
 
 # --- Django REST framework: every API policy lives here ------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["analytics_site.api.authentication.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_THROTTLE_CLASSES": ["analytics_site.api.throttling.ApiKeyRateThrottle"],
+    # No DRF throttles: they run after authentication's database look-up, so the API's limits
+    # are counted by ApiKeyAuthentication before it (see analytics_site.api.throttling).
+    "DEFAULT_THROTTLE_CLASSES": [],
     "DEFAULT_RENDERER_CLASSES": ["analytics_site.api.renderers.EnvelopeJSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["analytics_site.api.parsers.BoundedJSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "analytics_site.api.exceptions.envelope_exception_handler",
@@ -159,6 +201,37 @@ SPECTACULAR_SETTINGS = {
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_FAIL_OPEN = True
 
+# --- The Django admin's door ---------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# django-axes counts failed admin logins per client in Redis (the cache handler): keyed on the
+# client's keyed hash (analytics_site.net), so no raw address is stored; the database handler
+# would keep raw addresses in an `inet` column. Only the admin site's logins count: the API's
+# X-API-KEY is not a Django login and has its own limits.
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_CACHE = "default"
+AXES_CLIENT_IP_CALLABLE = "analytics_site.net.request_client_key"
+# Per client, not per username: nobody can lock an operator out by failing their username.
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_ONLY_ADMIN_SITE = True
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "admin/lockout.html"
+# Its admin pages list its database tables, which the cache handler leaves empty.
+AXES_ENABLE_ADMIN = False
+# Messages stay on the server: a new API user's key is shown once in one, and the cookie storage
+# would carry it in a signed but readable cookie.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
 # --- Celery ------------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = None
@@ -167,6 +240,7 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": f"{TRAILMARK_REDIS_PREFIX}:celery:"}
 
 LOGGING = {
     "version": 1,
@@ -191,4 +265,5 @@ if not SECRET_KEY:
             "SECRET_KEY must be set when DEBUG is off (`make run` writes one to .env)."
         )
     SECRET_KEY = "insecure-debug-only-key"
-TRAILMARK_KEY_SECRET = TRAILMARK_KEY_SECRET or SECRET_KEY
+# Outside production (see prod.py) keys may derive from SECRET_KEY, as before the setting existed.
+TRAILMARK_KEY_SECRETS = TRAILMARK_KEY_SECRETS or [SECRET_KEY]

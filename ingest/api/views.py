@@ -4,6 +4,9 @@ A plain Django view rather than DRF: it runs for every page view of every custom
 needs none of DRF's negotiation, authentication or serializers (see ingest.payload).
 """
 
+import logging
+
+import redis
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
@@ -16,6 +19,9 @@ from ingest.payload import MAX_BODY_BYTES, InvalidEvent, body_parse, payload_val
 from ingest.services import CollectOutcome, collect_request_count, event_collect
 
 _ACCEPTED = b'{"status":"accepted"}'
+_RETRY_UNAVAILABLE_SECONDS = 5
+
+logger = logging.getLogger(__name__)
 
 
 @csrf_exempt
@@ -32,24 +38,43 @@ def collect(request: HttpRequest) -> HttpResponse:
 
 
 def _collect_event(request: HttpRequest) -> HttpResponse:
+    try:
+        return _collect_valid_event(request)
+    except redis.RedisError as error:
+        # Nothing was buffered: the tracker may send the event again. One line, not a trace per
+        # request, for the length of an outage.
+        logger.warning("Collect: event buffer unavailable (%s)", error)
+        return _unavailable("The event buffer is unavailable. Retry later.")
+
+
+def _collect_valid_event(request: HttpRequest) -> HttpResponse:
     ip = client_ip(request)
     rate = settings.TRAILMARK_COLLECT_RATE
     try:
         payload = payload_validate(body_parse(_body(request)))
+        # Refuses (before counting or buffering) a row whose derived values could not be stored.
+        outcome, usage = event_collect(
+            payload=payload, ip=ip, user_agent=request.META.get("HTTP_USER_AGENT", ""), rate=rate
+        )
     except InvalidEvent as invalid:
         # Counted too: a flood of garbage is limited like any other.
         usage = collect_request_count(ip=ip, rate=rate)
         if usage.exceeded:
             return _rate_limited(usage)
         return error_response("INVALID_PAYLOAD", str(invalid), status=400)
-    outcome, usage = event_collect(
-        payload=payload, ip=ip, user_agent=request.META.get("HTTP_USER_AGENT", ""), rate=rate
-    )
     if usage.exceeded:
         return _rate_limited(usage)
     if outcome is CollectOutcome.ACCEPTED:
         return HttpResponse(_ACCEPTED, content_type="application/json", status=202)
+    if outcome is CollectOutcome.BUFFER_FULL:
+        return _unavailable("Too many events are waiting to be stored. Retry later.")
     return HttpResponse(status=204)
+
+
+def _unavailable(message: str) -> HttpResponse:
+    response = error_response("SERVICE_UNAVAILABLE", message, status=503)
+    response["Retry-After"] = str(_RETRY_UNAVAILABLE_SECONDS)
+    return response
 
 
 def _rate_limited(usage: RateLimitUsage) -> HttpResponse:

@@ -3,6 +3,7 @@
 from collections.abc import Callable, Iterable
 from datetime import UTC
 
+from django.conf import settings
 from django.http import Http404, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -44,6 +45,10 @@ class ReportViewSet(TenantScopedViewSet):
     def get_serializer_class(self):
         return self.params_serializer_class
 
+    def max_days(self) -> int | None:
+        """The longest period this report accepts (None: the 5-year bound only)."""
+        return None
+
     def list(self, request):
         now = report_params.utc_now()
         data = report_params.report_params_parse(
@@ -56,7 +61,7 @@ class ReportViewSet(TenantScopedViewSet):
             raise NotFound("Website not found.")
         as_csv = request.accepted_renderer.format == "csv"
         params = report_params.report_params_build(
-            website=website, data=data, now=now, paginate=not as_csv
+            website=website, data=data, now=now, paginate=not as_csv, max_days=self.max_days()
         )
         payload = self.selector(website=website, params=params)
         if as_csv:
@@ -180,6 +185,10 @@ class FunnelReportViewSet(ReportViewSet):
     params_serializer_class = FunnelParamsSerializer
     csv_columns = ("step", "sessions", "conversion_rate")
     csv_rows_key = "funnel"
+
+    def max_days(self) -> int:
+        # No rollup holds event sequences: the funnel scans the period's raw events.
+        return settings.TRAILMARK_FUNNEL_MAX_DAYS
 
 
 @extend_schema_view(list=_documented(ReportParamsSerializer))

@@ -6,6 +6,7 @@ from io import StringIO
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
 from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
@@ -148,3 +149,21 @@ def test_seed_demo_operator_can_sign_in_to_the_admin(client):
     password = line.rsplit("password", 1)[1].strip()
     assert client.login(username="operator", password=password)
     assert client.get("/admin/").status_code == 200
+
+
+def test_seed_demo_operator_password_passes_the_validators():
+    lines = run("seed_demo")
+    [line] = [line for line in lines if line.startswith("Django admin")]
+    password = line.rsplit("password", 1)[1].strip()
+    operator = get_user_model().objects.get(username="operator")
+    validate_password(password, user=operator)  # raises if not
+    assert operator.check_password(password)
+
+
+def test_seed_demo_reissues_a_demo_key_stored_under_a_dropped_secret(settings):
+    settings.TRAILMARK_KEY_SECRETS = ["dropped-secret"]
+    old_key = admin_key(run("seed_demo"))
+    settings.TRAILMARK_KEY_SECRETS = ["new-secret"]
+    new_key = admin_key(run("seed_demo"))
+    assert new_key != old_key
+    assert client_for(new_key).get("/api/v1/accounts").status_code == 200

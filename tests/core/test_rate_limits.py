@@ -1,4 +1,5 @@
-"""Per-API-key rate limits, counted in the real Redis, with small configured limits."""
+"""The API's rate limits (per key, and invalid keys per client), counted in the real Redis before
+any key look-up, with small configured limits; and no raw client address in Redis."""
 
 import os
 import time
@@ -10,7 +11,9 @@ import redis
 from django.conf import settings as django_settings
 from rest_framework.test import APIClient
 
+from accounts.services import user_issue_api_key
 from tests.factories import user_make
+from tests.ingest.helpers import event_body, post_event
 from websites.models import Website
 
 
@@ -198,3 +201,144 @@ def test_requests_are_served_when_redis_is_down(tenant, settings):
         response = tenant.client.get("/api/v1/websites")
         assert response.status_code == 200
         assert "X-RateLimit-Limit" not in response
+
+
+# --- counted before the key is looked up ---------------------------------------------------------
+
+
+def from_address(api_key: str, ip: str) -> APIClient:
+    client = APIClient(REMOTE_ADDR=ip)
+    client.credentials(HTTP_X_API_KEY=api_key)
+    return client
+
+
+def invalid_key() -> str:
+    return "tt_" + uuid.uuid4().hex + uuid.uuid4().hex[:11]
+
+
+@pytest.mark.usefixtures("three_per_minute")
+def test_a_key_over_its_limit_is_refused_without_a_database_query(
+    tenant, django_assert_num_queries
+):
+    for _ in range(3):
+        assert tenant.client.get("/api/v1/websites").status_code == 200
+    with django_assert_num_queries(0):
+        response = tenant.client.get("/api/v1/websites")
+    assert response.status_code == 429
+    assert response.json()["error"]["code"] == "RATE_LIMITED"
+    assert int(response["Retry-After"]) >= 1
+
+
+@pytest.fixture
+def two_failures_per_ten_minutes(settings, clock):
+    settings.TRAILMARK_AUTH_FAILURE_RATE = "2/10m"
+
+
+@pytest.mark.usefixtures("two_failures_per_ten_minutes")
+def test_a_client_presenting_invalid_keys_is_refused_before_any_look_up(
+    tenant, django_assert_num_queries
+):
+    statuses = [from_address(invalid_key(), "198.51.100.20").get("/api/v1/websites").status_code]
+    statuses.append(
+        from_address("not-even-shaped", "198.51.100.20").get("/api/v1/websites").status_code
+    )
+    assert statuses == [401, 401]
+
+    # Its allowance is used up: whatever key it presents next, even a valid one, is not looked up.
+    for api_key in (invalid_key(), tenant.api_key):
+        with django_assert_num_queries(0):
+            response = from_address(api_key, "198.51.100.20").get("/api/v1/websites")
+        assert response.status_code == 429
+        assert response.json()["error"] == {
+            "code": "RATE_LIMITED",
+            "message": response.json()["error"]["message"],
+        }
+        assert 1 <= int(response["Retry-After"]) <= 600
+
+    # Other clients, valid or not, are untouched.
+    assert from_address(tenant.api_key, "198.51.100.21").get("/api/v1/websites").status_code == 200
+    assert from_address(invalid_key(), "198.51.100.21").get("/api/v1/websites").status_code == 401
+
+
+@pytest.mark.usefixtures("two_failures_per_ten_minutes")
+def test_invalid_key_allowance_comes_back_after_its_window(tenant, clock):
+    for _ in range(2):
+        from_address(invalid_key(), "198.51.100.30").get("/api/v1/websites")
+    refused = from_address(tenant.api_key, "198.51.100.30").get("/api/v1/websites")
+    assert refused.status_code == 429
+    clock.advance(int(refused["Retry-After"]))
+    assert from_address(tenant.api_key, "198.51.100.30").get("/api/v1/websites").status_code == 200
+
+
+@pytest.mark.usefixtures("two_failures_per_ten_minutes", "three_per_minute")
+def test_only_invalid_keys_count_as_failures(tenant):
+    client = from_address(tenant.api_key, "198.51.100.40")
+    for _ in range(3):
+        assert client.get("/api/v1/websites").status_code == 200
+    assert client.get("/api/v1/websites").status_code == 429  # its own limit, not a failure
+    for _ in range(3):  # no key at all: 401, nothing looked up, nothing counted
+        assert APIClient(REMOTE_ADDR="198.51.100.40").get("/api/v1/websites").status_code == 401
+    assert from_address(invalid_key(), "198.51.100.40").get("/api/v1/websites").status_code == 401
+
+
+def test_invalid_key_clients_are_counted_per_ipv6_64(tenant, settings, clock):
+    settings.TRAILMARK_AUTH_FAILURE_RATE = "2/10m"
+    from_address(invalid_key(), "2001:db8:5:6::1").get("/api/v1/websites")
+    from_address(invalid_key(), "2001:db8:5:6::2").get("/api/v1/websites")
+    assert (
+        from_address(tenant.api_key, "2001:db8:5:6::3").get("/api/v1/websites").status_code == 429
+    )
+    assert (
+        from_address(tenant.api_key, "2001:db8:5:7::1").get("/api/v1/websites").status_code == 200
+    )
+
+
+def test_the_per_key_limit_is_keyed_on_the_key_not_its_user(tenant, settings, clock):
+    settings.TRAILMARK_API_RATE = "3/60s"
+    for _ in range(3):
+        tenant.client.get("/api/v1/websites")
+    assert tenant.client.get("/api/v1/websites").status_code == 429
+    # The same user with a new key (a rotation) starts afresh.
+    new_key = user_issue_api_key(user=tenant.user)
+    assert client_for(new_key).get("/api/v1/websites").status_code == 200
+
+
+# --- no raw address in Redis ---------------------------------------------------------------------
+
+
+def redis_text(connection: redis.Redis) -> str:
+    """Every key name and every value in the Redis database, as text."""
+    chunks = []
+    for key in connection.scan_iter("*"):
+        chunks.append(key.decode(errors="replace"))
+        kind = connection.type(key)
+        if kind == b"string":
+            chunks.append((connection.get(key) or b"").decode(errors="replace"))
+        elif kind == b"stream":
+            chunks.extend(str(entry) for entry in connection.xrange(key))
+        elif kind == b"hash":
+            chunks.append(str(connection.hgetall(key)))
+        elif kind == b"list":
+            chunks.append(str(connection.lrange(key, 0, -1)))
+    return "\n".join(chunks)
+
+
+@pytest.mark.parametrize(
+    ("ip", "needles"),
+    [
+        ("203.0.113.77", ["203.0.113.77"]),
+        ("2001:db8:77:1::5", ["2001:db8:77", "2001:0db8"]),
+        ("::ffff:203.0.113.78", ["203.0.113.78"]),
+    ],
+)
+def test_no_raw_address_in_redis_after_a_collect_and_a_failed_auth(website, ip, needles):
+    assert post_event(event_body(website), ip=ip).status_code == 202
+    assert from_address(invalid_key(), ip).get("/api/v1/websites").status_code == 401
+    connection = redis.Redis.from_url(django_settings.REDIS_URL)
+    try:
+        text = redis_text(connection)
+    finally:
+        connection.close()
+    assert text, "the counters and the buffered event are expected in Redis"
+    for needle in needles:
+        assert needle not in text

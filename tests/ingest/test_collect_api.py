@@ -5,9 +5,10 @@ import json
 import pytest
 from rest_framework.test import APIClient
 
-from ingest.buffer import EVENTS_STREAM, buffer_client
+from ingest.buffer import buffer_client, events_stream
+from ingest.drain import events_buffer_drain
 from ingest.models import Channel, DeviceType, Event, EventType, ScreenBucket
-from ingest.services import events_buffer_drain
+from tests.envelope import assert_error
 from tests.factories import website_make
 from tests.ingest.helpers import CHROME, GOOGLEBOT, event_body, post_event
 
@@ -37,7 +38,7 @@ def test_page_view_is_accepted_enriched_and_stored(website):
 def test_no_raw_ip_is_stored_or_buffered(website):
     ip = "198.51.100.23"
     post_event(event_body(website), ip=ip)
-    buffered = buffer_client().xrange(EVENTS_STREAM)
+    buffered = buffer_client().xrange(events_stream())
     assert ip not in json.dumps([fields[b"r"].decode() for _, fields in buffered])
     events_buffer_drain()
     row = Event.objects.filter(website=website).values().get()
@@ -74,7 +75,7 @@ def test_unknown_website_is_a_silent_204_and_stores_nothing(db):
     response = post_event(body)
     assert response.status_code == 204
     assert response.content == b""
-    assert buffer_client().xlen(EVENTS_STREAM) == 0
+    assert buffer_client().xlen(events_stream()) == 0
 
 
 def test_bots_are_stored_flagged_and_answered_204(website):
@@ -118,7 +119,7 @@ def test_invalid_payload_is_a_named_400_in_the_envelope(website):
     assert response.json()["status"] == "error"
     assert response.json()["error"]["code"] == "INVALID_PAYLOAD"
     assert response.json()["error"]["message"].startswith("event_type:")
-    assert buffer_client().xlen(EVENTS_STREAM) == 0
+    assert buffer_client().xlen(events_stream()) == 0
 
 
 def test_oversized_and_non_utf8_bodies_are_400(website):
@@ -183,7 +184,7 @@ def test_invalid_requests_count_against_the_limit_too(website, settings):
     statuses = [post_event(bad, ip="192.0.2.77").status_code for _ in range(3)]
     assert statuses == [400, 400, 429]
     assert post_event(event_body(website), ip="192.0.2.77").status_code == 429
-    assert buffer_client().xlen(EVENTS_STREAM) == 0
+    assert buffer_client().xlen(events_stream()) == 0
 
 
 def test_ipv6_clients_are_limited_per_64_network(website, settings):
@@ -193,3 +194,71 @@ def test_ipv6_clients_are_limited_per_64_network(website, settings):
     ]
     assert statuses == [202, 202, 429]
     assert post_event(event_body(website), ip="2001:db8:1:3::1").status_code == 202
+
+
+# --- poison inputs: refused before the buffer, so the drainer never meets them ------------------
+
+
+def _post_raw(text: str):
+    return APIClient().post(
+        "/api/v1/collect", text, content_type="application/json", HTTP_USER_AGENT=CHROME
+    )
+
+
+def test_non_finite_numbers_are_400_and_never_buffered(website):
+    # json.dumps would write Infinity (refused as a literal); 1e999 is what a hostile client sends.
+    body = json.dumps(event_body(website, properties={"v": "X"})).replace('"X"', "1e999")
+    assert_error(_post_raw(body), 400, "INVALID_PAYLOAD", mentions="body: the number 1e999")
+    assert buffer_client().xlen(events_stream()) == 0
+
+
+@pytest.mark.parametrize(
+    ("overrides", "mentions"),
+    [
+        ({"url": "https://a.test/?utm_source=a%00b"}, "url: utm_source"),
+        ({"url": "https://a.test/?utm_medium=%01x"}, "url: utm_medium"),
+        ({"url": "https://a.test/?utm_campaign=x%7F"}, "url: utm_campaign"),
+        ({"path": "/a\x01b"}, "path:"),
+        ({"event_type": "custom", "event_name": "a\x00b"}, "event_name:"),
+        ({"utm_source": "a\x1bb"}, "utm_source:"),
+        ({"properties": {"k": "\x00"}}, "properties:"),
+    ],
+)
+def test_poison_rows_are_400_naming_the_field_and_never_buffered(website, overrides, mentions):
+    response = post_event(event_body(website, **overrides))
+    message = assert_error(response, 400, "INVALID_PAYLOAD", mentions=mentions)
+    assert "control characters" in message or "NUL" in message
+    assert buffer_client().xlen(events_stream()) == 0
+
+
+def test_a_content_group_name_wider_than_its_column_is_400_and_never_buffered(tenant):
+    # Validated stripped by an older version and stored padded: 101 characters.
+    site = website_make(
+        account=tenant.account, content_groups=[{"name": " " * 97 + "Blog", "pattern": "/blog/*"}]
+    )
+    response = post_event(event_body(site, path="/blog/post-1"))
+    assert_error(response, 400, "INVALID_PAYLOAD", mentions="content_group: at most 100")
+    assert buffer_client().xlen(events_stream()) == 0
+    assert post_event(event_body(site, path="/pricing")).status_code == 202
+
+
+def test_long_url_utm_values_and_referrer_hosts_are_cut_to_fit_and_stored(website):
+    body = event_body(
+        website,
+        url="https://example.com/?utm_source=" + "s" * 600,
+        referrer="https://" + "r" * 300 + ".example/",
+    )
+    assert post_event(body).status_code == 202
+    assert events_buffer_drain() == 1
+    event = Event.objects.get(website=website)
+    assert event.utm_source == "s" * 255
+    assert event.referrer_domain is None  # not a host name: direct
+
+
+def test_control_characters_in_the_user_agent_are_stored_cleaned(website):
+    agent = CHROME.replace("Windows NT", "Windows\x01 NT").replace("Chrome/", "Chr\x7fome/")
+    assert post_event(event_body(website), user_agent=agent).status_code == 202
+    assert events_buffer_drain() == 1
+    event = Event.objects.get(website=website)
+    assert "\x01" not in event.os_family + event.browser_family
+    assert "\x7f" not in event.os_family + event.browser_family

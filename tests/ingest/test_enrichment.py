@@ -175,6 +175,21 @@ def test_user_agent_parse_bounds_hostile_agents():
     assert len(info.browser_family) <= 64 and len(info.os_family) <= 64
 
 
+@pytest.mark.parametrize(
+    ("family", "stored"),
+    [
+        ("Chrome", "Chrome"),
+        ("Fire\x01fox\x7f", "Firefox"),
+        ("\x00\t", "Other"),
+        ("B" * 100, "B" * enrichment.FAMILY_MAX),
+    ],
+)
+def test_user_agent_families_are_cleaned_to_fit_their_column(family, stored):
+    # The header is the browser's: its families are cleaned, never a reason to refuse the event.
+    assert enrichment._family_clean(family) == stored
+    assert enrichment.FAMILY_MAX == 64
+
+
 # --- UTM parameters -------------------------------------------------------------------------------
 
 NO_BODY = {"utm_source": None, "utm_medium": None, "utm_campaign": None}

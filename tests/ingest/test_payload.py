@@ -2,11 +2,20 @@
 
 import json
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 
-from ingest.models import EventType
-from ingest.payload import MAX_BODY_BYTES, InvalidEvent, body_parse, payload_validate
+from ingest.models import Event, EventType
+from ingest.payload import (
+    MAX_BODY_BYTES,
+    TEXT_COLUMNS,
+    InvalidEvent,
+    body_parse,
+    event_row_check,
+    payload_validate,
+)
+from ingest.rows import EventRow
 
 WEBSITE_ID = str(uuid.uuid4())
 
@@ -70,6 +79,13 @@ def test_custom_event_name_from_field_or_properties():
         ({"properties": {"k\x00": 1}}, "properties"),
         ({"properties": {"k": ["\x00"]}}, "properties"),
         ({"event_type": "custom", "event_name": "n" * 201}, "event_name"),
+        ({"path": "/a\x01b"}, "path"),
+        ({"path": "/a\x7fb"}, "path"),
+        ({"event_type": "custom", "event_name": "sign\nup"}, "event_name"),
+        ({"utm_source": "news\x1bletter"}, "utm_source"),
+        ({"utm_campaign": "\x00"}, "utm_campaign"),
+        ({"url": "https://example.com/\tx"}, "url"),
+        ({"referrer": "https://t.co/\r"}, "referrer"),
     ],
 )
 def test_invalid_fields_are_named(overrides, field):
@@ -85,6 +101,10 @@ def test_invalid_fields_are_named(overrides, field):
         b'"a string"',
         b"\xff\xfe{}",
         b'{"screen_width": NaN}',
+        b'{"screen_width": Infinity}',
+        b'{"properties": {"v": 1e999}}',
+        b'{"properties": {"v": [-1E400]}}',
+        b'{"screen_width": 1e999}',
         b"[" * 16000 + b"]" * 16000,
         b"{" + b" " * MAX_BODY_BYTES + b"}",
     ],
@@ -96,3 +116,70 @@ def test_hostile_bodies_are_refused(body):
 
 def test_a_body_round_trips():
     assert body_parse(json.dumps(valid()).encode()) == valid()
+
+
+def test_out_of_range_numbers_are_named_in_the_message():
+    with pytest.raises(InvalidEvent, match=r"^body: the number 1e999 is out of range"):
+        body_parse(b'{"properties": {"v": 1e999}}')
+
+
+def test_finite_numbers_stay_numbers():
+    assert body_parse(b'{"properties": {"v": 1.5e300, "w": -0.0}}')["properties"]["v"] == 1.5e300
+
+
+# --- the row check: every text column against its width in the model ----------------------------
+
+
+def a_row(**values) -> EventRow:
+    row = EventRow(
+        website_id=WEBSITE_ID,
+        timestamp=datetime(2026, 3, 10, tzinfo=UTC).isoformat(),
+        event_type=int(EventType.PAGE_VIEW),
+        event_name=None,
+        path="/blog/post",
+        referrer_domain="t.co",
+        referrer_channel=4,
+        utm_source="twitter",
+        utm_medium=None,
+        utm_campaign=None,
+        browser_family="Chrome",
+        os_family="Windows",
+        device_type=1,
+        screen_bucket=5,
+        country="DE",
+        ip_hash="0" * 32,
+        content_group="Blog",
+        is_bot=False,
+        is_excluded=False,
+        properties=None,
+    )
+    return row._replace(**values)
+
+
+def test_the_row_check_covers_every_text_column_of_the_model():
+    text_columns = {
+        field.attname: field.max_length
+        for field in Event._meta.concrete_fields
+        if field.get_internal_type() == "CharField"
+    }
+    assert {column: width for _, column, width in TEXT_COLUMNS} == text_columns
+    assert text_columns["content_group"] == 100
+
+
+@pytest.mark.parametrize(("index", "column", "width"), TEXT_COLUMNS)
+def test_each_text_column_holds_its_width_and_no_more(index, column, width):
+    event_row_check(a_row(**{column: "x" * width}))
+    with pytest.raises(InvalidEvent, match=rf"{column}: at most {width} characters"):
+        event_row_check(a_row(**{column: "x" * (width + 1)}))
+
+
+@pytest.mark.parametrize("character", ["\x00", "\x01", "\x1f", "\x7f"])
+@pytest.mark.parametrize(("index", "column", "width"), TEXT_COLUMNS)
+def test_each_text_column_refuses_control_characters(index, column, width, character):
+    with pytest.raises(InvalidEvent, match=rf"{column}: must not contain control characters"):
+        event_row_check(a_row(**{column: "x" + character}))
+
+
+def test_utm_values_are_named_after_the_url_they_came_from():
+    with pytest.raises(InvalidEvent, match=r"^url: utm_medium: must not contain control"):
+        event_row_check(a_row(utm_medium="a\x00b"))

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from ingest.drain import events_buffer_drain
 from ingest.models import DeviceType, Event, EventType
-from ingest.services import events_buffer_drain
 from tests.factories import website_make
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -134,3 +134,85 @@ def test_funnel_accepts_steps_without_brackets(tenant, website):
     )
     assert response.status_code == 200
     assert [row["step"] for row in response.json()["data"]["funnel"]] == ["/a", "/b"]
+
+
+# --- the calendar's edges: a named 400, never an overflow --------------------------------------
+
+CALENDAR_ERRORS = [
+    ({"start_date": "0001-01-01", "compare": "previous_period"}, "end_date"),  # over 5 years
+    (
+        {"start_date": "0001-01-01", "end_date": "0001-01-05", "compare": "previous_period"},
+        "compare",
+    ),
+    (
+        {"start_date": "0001-01-02", "end_date": "0001-01-05", "compare": "previous_period"},
+        "compare",
+    ),
+    ({"start_date": "0001-01-01", "end_date": "0001-12-31", "compare": "yoy"}, "compare"),
+    ({"start_date": "9999-12-25", "end_date": "9999-12-31"}, "end_date"),
+    ({"start_date": "9999-12-31", "end_date": "9999-12-31", "compare": "yoy"}, "end_date"),
+    ({"start_date": "10000-01-01", "end_date": "10000-01-02"}, "start_date"),
+    ({"start_date": "0000-12-31", "end_date": "0001-01-02"}, "start_date"),
+]
+
+
+@pytest.mark.parametrize(("name", "required"), REPORTS)
+@pytest.mark.parametrize(("query", "field"), CALENDAR_ERRORS)
+def test_every_report_refuses_periods_that_leave_the_calendar(
+    tenant, website, name, required, query, field
+):
+    assert_invalid(report_get(tenant, name, website, **required, **query), field)
+
+
+@pytest.mark.parametrize(("name", "required"), REPORTS)
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"start_date": "0001-01-01", "end_date": "0001-01-05"},
+        {"start_date": "0002-01-01", "end_date": "0002-01-05", "compare": "yoy"},
+        {"start_date": "0001-01-06", "end_date": "0001-01-10", "compare": "previous_period"},
+        {"start_date": "9999-12-25", "end_date": "9999-12-30", "compare": "yoy"},
+        {"start_date": "9995-01-01", "end_date": "9999-12-30"},
+    ],
+)
+def test_every_report_answers_periods_at_the_calendar_edges(tenant, website, name, required, query):
+    if name == "funnel" and query["start_date"] == "9995-01-01":
+        query = {**query, "start_date": "9999-12-01"}  # within the funnel's own bound
+    response = report_get(tenant, name, website, **required, **query)
+    assert response.status_code == 200, response.content
+
+
+# --- the funnel reads raw events: its period is bounded ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"start_date": "2025-12-07", "end_date": "2026-03-09"}, "end_date"),  # 93 days
+        ({"start_date": "2025-12-08"}, "end_date"),  # 93 days through today
+        ({"period": "12m"}, "period"),
+    ],
+)
+def test_the_funnel_refuses_periods_over_its_bound(tenant, dataset, query, field):
+    response = report_get(tenant, "funnel", dataset, steps=["/", "/pricing"], **query)
+    assert_invalid(response, field)
+    assert "at most 92 days" in response.json()["error"]["message"]
+
+
+def test_the_funnel_answers_up_to_its_bound(tenant, website):
+    query = {"start_date": "2025-12-08", "end_date": "2026-03-09"}  # 92 days
+    response = report_get(tenant, "funnel", website, steps=["/", "/pricing"], **query)
+    assert response.status_code == 200, response.content
+    assert (
+        report_get(tenant, "funnel", website, steps=["/a", "/b"], period="90d").status_code == 200
+    )
+
+
+def test_the_funnel_bound_is_a_setting(tenant, website, settings):
+    settings.TRAILMARK_FUNNEL_MAX_DAYS = 7
+    assert_invalid(
+        report_get(tenant, "funnel", website, steps=["/a", "/b"], period="30d"), "period"
+    )
+    assert report_get(tenant, "funnel", website, steps=["/a", "/b"], period="7d").status_code == 200
+    # The other reports keep the 5-year bound.
+    assert report_get(tenant, "pages", website, period="30d").status_code == 200

@@ -1,11 +1,16 @@
 """Website settings validation, shared by the model (admin forms) and the API."""
 
+import json
+
 import pytest
 from django.core.exceptions import ValidationError
 
+from ingest.models import Event
+from tests.envelope import assert_error
 from tests.factories import account_make
 from websites.models import Website
 from websites.validators import (
+    MAX_CONTENT_GROUP_NAME,
     MAX_CONTENT_GROUPS,
     MAX_EXCLUDED_IPS,
     normalize_domain,
@@ -81,6 +86,8 @@ def test_normalize_domain(raw, normalized):
         [{"name": "Blog", "pattern": "/blog/*"}],
         [{"name": "Home", "pattern": "/"}, {"name": "Docs", "pattern": "/docs/**"}],
         [{"name": f"G{i}", "pattern": f"/{i}"} for i in range(MAX_CONTENT_GROUPS)],
+        [{"name": "x" * 100, "pattern": "/" + "x" * 254}],
+        [{"name": "Café blog", "pattern": "/café/*"}],
     ],
 )
 def test_valid_content_groups(groups):
@@ -112,6 +119,50 @@ def test_valid_content_groups(groups):
 def test_invalid_content_groups(groups):
     with pytest.raises(ValidationError):
         validate_content_groups(groups)
+
+
+# Each refused with a message naming the item and its field, as stored (never stripped first).
+UNSTORABLE_CONTENT_GROUPS = [
+    ({"name": " " * 97 + "Blog", "pattern": "/blog/*"}, "`name`"),
+    ({"name": " Blog", "pattern": "/blog/*"}, "`name`"),
+    ({"name": "Blog\n", "pattern": "/blog/*"}, "`name`"),
+    ({"name": "Bl\x00og", "pattern": "/blog/*"}, "`name`"),
+    ({"name": "Bl\x01og", "pattern": "/blog/*"}, "`name`"),
+    ({"name": "Bl\x7fog", "pattern": "/blog/*"}, "`name`"),
+    ({"name": "Bl\ud800og", "pattern": "/blog/*"}, "`name`"),
+    ({"name": "Blog", "pattern": "/blog/\x00*"}, "`pattern`"),
+    ({"name": "Blog", "pattern": "/blog/\t*"}, "`pattern`"),
+    ({"name": "Blog", "pattern": "/blog/\udfff"}, "`pattern`"),
+]
+
+
+@pytest.mark.parametrize(("group", "field"), UNSTORABLE_CONTENT_GROUPS)
+def test_content_groups_are_validated_as_stored(group, field):
+    with pytest.raises(ValidationError, match=rf"^\['Item 0: {field}"):
+        validate_content_groups([group])
+
+
+def test_a_content_group_name_fits_the_events_column():
+    assert Event._meta.get_field("content_group").max_length == MAX_CONTENT_GROUP_NAME
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("group", "field"), UNSTORABLE_CONTENT_GROUPS)
+def test_the_api_refuses_unstorable_content_groups(tenant, group, field):
+    # json.dumps escapes lone surrogates ("\ud800"), as a hostile client would send them.
+    body = json.dumps({"domain": "example.com", "content_groups": [group]})
+    response = tenant.client.post("/api/v1/websites", body, content_type="application/json")
+    assert_error(response, 400, "INVALID_PAYLOAD", mentions=f"content_groups: Item 0: {field}")
+    assert not Website.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("group", "field"), UNSTORABLE_CONTENT_GROUPS)
+def test_the_admin_form_refuses_unstorable_content_groups(group, field):
+    website = Website(account=account_make(), domain="example.com", content_groups=[group])
+    with pytest.raises(ValidationError) as error:
+        website.full_clean()
+    assert error.value.message_dict["content_groups"][0].startswith(f"Item 0: {field}")
 
 
 # --- excluded IPs -----------------------------------------------------------------------------

@@ -3,10 +3,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from accounts import selectors, services
+from accounts.keys import ApiKeyUnreadable
 from accounts.models import Role, User
 from ingest.demo import demo_visit_lines
 from ingest.importer import events_import
@@ -54,16 +56,20 @@ class Command(BaseCommand):
                 account=account, role=Role.ADMIN, email=DEMO_ADMIN_EMAIL
             )
         else:
-            api_key = selectors.user_api_key(user=api_user)
+            try:
+                api_key = selectors.user_api_key(user=api_user)
+            except ApiKeyUnreadable:  # .env's TRAILMARK_KEY_SECRET changed without the old one
+                api_key = services.user_issue_api_key(user=api_user)
 
-        # The operator's password is new on every run and printed only here.
-        password = secrets.token_urlsafe(12)
+        # The operator's password is new on every run and printed only here; it passes
+        # AUTH_PASSWORD_VALIDATORS like any operator's (validate_password raises otherwise).
+        password = secrets.token_urlsafe(16)
         operator = get_user_model().objects.filter(username=DEMO_OPERATOR).first()
         if operator is None:
-            get_user_model().objects.create_superuser(DEMO_OPERATOR, password=password)
-        else:
-            operator.set_password(password)
-            operator.save(update_fields=["password"])
+            operator = get_user_model()(username=DEMO_OPERATOR, is_staff=True, is_superuser=True)
+        validate_password(password, user=operator)
+        operator.set_password(password)
+        operator.save()
 
         base = settings.TRAILMARK_PUBLIC_URL
         self.stdout.write(

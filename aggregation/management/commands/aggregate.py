@@ -5,6 +5,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from aggregation import services
+from aggregation.retention import RawEventsDropped
 from aggregation.selectors import aggregation_day_websites
 from websites.models import Website
 
@@ -31,9 +32,16 @@ class Command(BaseCommand):
             for day in days
             for website_id in ([website] if website else aggregation_day_websites(day=day))
         ]
+        skipped = 0
         for website_id, day in tqdm(work, unit=" website-days", disable=no_progress):
-            services.day_aggregate(website_id=website_id, day=day)
-        self.stdout.write(f"Aggregated {len(work)} website-days from {days[0]} to {days[-1]}.")
+            try:
+                services.day_aggregate(website_id=website_id, day=day)
+            except RawEventsDropped as error:
+                self.stdout.write(f"Skipped website {website_id}: {error}")
+                skipped += 1
+        self.stdout.write(
+            f"Aggregated {len(work) - skipped} website-days from {days[0]} to {days[-1]}."
+        )
 
     def _days(self, single, start, end) -> list[date]:
         if single and (start or end):

@@ -1,17 +1,22 @@
 import logging
+import random
 import signal
 import time
 
+import psycopg
 import redis
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connection
 
-from ingest.services import events_buffer_drain
+from ingest.drain import drainer_lock_release, drainer_lock_try, events_buffer_drain_result
 
 logger = logging.getLogger(__name__)
 
-# Only one drainer may run: the drain checkpoint assumes a single reader of the stream.
-_DRAINER_LOCK = 0x7472_6169_6C00
+# What an outage of PostgreSQL or Redis raises. The drainer waits these out, with backoff;
+# anything else is a bug, and the process exits (the Procfile's respawn brings it back).
+OUTAGES = (DatabaseError, psycopg.Error, redis.RedisError)
+BACKOFF_FIRST_SECONDS = 0.5
+BACKOFF_MAX_SECONDS = 30.0
 
 
 class Command(BaseCommand):
@@ -28,46 +33,74 @@ class Command(BaseCommand):
         parser.add_argument(
             "--once", action="store_true", help="Drain what is buffered now, then exit."
         )
+        parser.add_argument(
+            "--wait",
+            type=float,
+            default=60.0,
+            help="With --once: seconds to wait for a running drainer to stop (default 60).",
+        )
 
-    def handle(self, *args, batch_size: int, interval: float, once: bool, **options):
+    def handle(self, *args, batch_size: int, interval: float, once: bool, wait: float, **options):
         if once:
-            stored = events_buffer_drain(batch_size=batch_size)
-            self.stdout.write(f"Stored {stored} events.")
+            self._drain_once(batch_size=batch_size, wait=wait)
             return
         self.stopping = False
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
-        locked = False
         logger.info("Drainer started")
+        locked, delay = False, BACKOFF_FIRST_SECONDS
         while not self.stopping:
             started = time.monotonic()
             try:
                 if not locked:
-                    self._lock()
-                    locked = True
-                stored = events_buffer_drain(batch_size=batch_size, block_ms=1000)
-            except (DatabaseError, redis.RedisError):
+                    locked = drainer_lock_try()
+                    if not locked:
+                        logger.info("Another drainer is running; waiting for it to stop")
+                        self._sleep(2.0)
+                        continue
+                result = events_buffer_drain_result(batch_size=batch_size, block_ms=1000)
+            except OUTAGES as error:
                 # Nothing is lost: unacknowledged entries are read again on the next pass.
-                logger.exception("Drain failed; retrying in 1 s")
+                pause = delay * random.uniform(0.8, 1.2)  # jitter: restarts do not pile up
+                logger.warning(
+                    "Drain failed (%s: %s); retrying in %.1f s",
+                    type(error).__name__,
+                    str(error).strip()[:300],
+                    pause,
+                )
                 connection.close()  # which also releases the lock
                 locked = False
-                time.sleep(1)
+                self._sleep(pause)
+                delay = min(BACKOFF_MAX_SECONDS, delay * 2)
                 continue
-            if stored:
-                logger.debug("Stored %d events", stored)
+            delay = BACKOFF_FIRST_SECONDS
+            if result.entries:
+                logger.debug("Drained %s", result)
                 # Under steady traffic, one pass per interval: a handful of statements per
                 # batch instead of per few events, at most `interval` seconds of extra delay.
-                time.sleep(max(0.0, interval - (time.monotonic() - started)))
+                self._sleep(interval - (time.monotonic() - started))
         logger.info("Drainer stopped")
 
-    def _lock(self) -> None:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_try_advisory_lock(%s)", [_DRAINER_LOCK])
-            (locked,) = cursor.fetchone()
-        if not locked:
-            logger.info("Another drainer is running; waiting for it to stop")
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_lock(%s)", [_DRAINER_LOCK])
+    def _drain_once(self, *, batch_size: int, wait: float) -> None:
+        deadline = time.monotonic() + wait
+        while not drainer_lock_try():
+            if time.monotonic() > deadline:
+                raise CommandError(f"Another drainer held the lock for {wait:.0f} s; gave up.")
+            time.sleep(0.5)
+        try:
+            result = events_buffer_drain_result(batch_size=batch_size)
+        finally:
+            drainer_lock_release()
+        self.stdout.write(
+            f"Stored {result.stored} events, dead-lettered {result.dead_lettered}, "
+            f"dropped {result.dropped} of deleted websites."
+        )
+
+    def _sleep(self, seconds: float) -> None:
+        # In short steps, so that SIGTERM stops a drainer that is backing off within a moment.
+        end = time.monotonic() + seconds
+        while not self.stopping and time.monotonic() < end:
+            time.sleep(min(0.2, end - time.monotonic()))
 
     def _stop(self, signum, frame) -> None:
         self.stopping = True
