@@ -2,10 +2,11 @@
 
 import contextlib
 import ipaddress
+from functools import cache
+from hashlib import blake2b, sha256
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.utils.crypto import salted_hmac
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -59,14 +60,22 @@ def ip_normalise(value: str) -> str | None:
 def client_key(ip: str) -> str:
     """The name a client is counted under by every rate limiter: never its address.
 
-    A keyed hash (HMAC under a key derived from SECRET_KEY), so a Redis dump cannot be reversed by
-    hashing all 2^32 IPv4 addresses. IPv6 clients are counted by their /64: one subscriber usually
-    holds a whole /64 and could otherwise take a fresh address per request.
+    A keyed hash (BLAKE2b under a key derived from SECRET_KEY), so a Redis dump cannot be reversed
+    by hashing all 2^32 IPv4 addresses. IPv6 clients are counted by their /64: one subscriber
+    usually holds a whole /64 and could otherwise take a fresh address per request.
     """
     if ":" in ip:
         with contextlib.suppress(ValueError):  # not an address: hashed as it is
             ip = str(ipaddress.IPv6Network(f"{ip}/64", strict=False).network_address)
-    return salted_hmac("trailmark.net.client_key", ip, algorithm="sha256").hexdigest()[:32]
+    # Keyed BLAKE2b is a MAC in one C call: a third of HMAC-SHA256's cost on collect's hot path.
+    return blake2b(
+        ip.encode(), key=_client_key_secret(settings.SECRET_KEY), digest_size=16
+    ).hexdigest()
+
+
+@cache
+def _client_key_secret(secret_key: str) -> bytes:
+    return sha256(b"trailmark.net.client_key" + secret_key.encode()).digest()
 
 
 def request_client_key(request: HttpRequest) -> str:

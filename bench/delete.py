@@ -15,7 +15,7 @@ import argparse
 import subprocess
 import sys
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -27,23 +27,13 @@ DAY = date(2026, 2, 10)
 
 def events_generate(website_id, count: int) -> float:
     """`count` page views spread over DAY, in one statement; returns its seconds."""
-    from django.db import connection, transaction
+    from ingest.demo import page_views_bulk_insert
 
     start = datetime.combine(DAY, datetime.min.time(), tzinfo=UTC)
     began = time.perf_counter()
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL statement_timeout = 0")
-        cursor.execute(
-            """
-            INSERT INTO ingest_event (website_id, timestamp, event_type, path, referrer_channel,
-                browser_family, os_family, device_type, screen_bucket, ip_hash, is_bot,
-                is_excluded)
-            SELECT %s, %s + (n * 86399.0 / %s) * interval '1 second', 1, '/p' || (n %% 500), 1,
-                'Chrome', 'Windows', 1, 4, md5((n %% 50000)::text)::uuid, false, false
-            FROM generate_series(1, %s) AS n
-            """,
-            [website_id, start, count, count],
-        )
+    page_views_bulk_insert(
+        website_id=website_id, first=start, last=start + timedelta(seconds=86399), count=count
+    )
     return time.perf_counter() - began
 
 
@@ -60,13 +50,11 @@ def main() -> None:
     from accounts.models import Role
     from accounts.services import account_get_or_create, user_create
     from aggregation.services import day_aggregate
-    from ingest.partitions import event_partitions_ensure
     from websites.models import Website
     from websites.services import PURGE_BATCH_ROWS, website_create
 
     account = account_get_or_create(name="Bench")
     _, api_key = user_create(account=account, role=Role.ADMIN)
-    event_partitions_ensure(months=[DAY])
     neighbour = Website.objects.filter(account=account, domain="neighbour.bench.example").first()
     if neighbour is None:
         neighbour = website_create(account=account, domain="neighbour.bench.example")

@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Account, Role, User
 from tests.factories import account_make, user_make, website_make
+from tests.processes import celery_worker_start, process_stop
 from websites.models import Website
 
 
@@ -59,6 +60,14 @@ def other_tenant(db) -> Caller:
 @pytest.fixture
 def website(tenant) -> Website:
     return website_make(account=tenant.account, domain="example.com")
+
+
+@pytest.fixture
+def celery_worker():
+    """A real Celery worker process on the test database and Redis (transactional tests)."""
+    worker = celery_worker_start()
+    yield worker
+    process_stop(worker)
 
 
 @pytest.fixture

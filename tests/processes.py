@@ -41,6 +41,24 @@ def drainer_start(*args: str, **env: str) -> subprocess.Popen:
     )
 
 
+def celery_worker_start(*, pool: str = "solo", **env: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [
+            *(sys.executable, "-m", "celery", "-A", "analytics_site", "worker", "--pool", pool),
+            *(
+                "--concurrency",
+                "1",
+                "--loglevel",
+                "WARNING",
+                "--without-mingle",
+                "--without-gossip",
+            ),
+        ],
+        env=process_env(**env),
+        cwd=settings.BASE_DIR,
+    )
+
+
 def process_stop(process: subprocess.Popen, timeout: float = 30) -> int:
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)

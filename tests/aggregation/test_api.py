@@ -12,8 +12,7 @@ from aggregation.models import AggregationDay
 from analytics_site.redis_keys import redis_client
 from tests.aggregation.helpers import import_page_views
 from tests.factories import website_make
-from tests.processes import process_stop
-from tests.workers import celery_worker_start
+from tests.processes import celery_worker_start, process_stop
 from websites.services import website_delete
 
 pytestmark = pytest.mark.django_db

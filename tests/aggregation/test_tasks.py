@@ -1,14 +1,9 @@
 """The nightly job through a real Celery worker on real Redis, against the test database."""
 
-import os
-import signal
-import subprocess
-import sys
 import time
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from aggregation.models import AggregationDay
@@ -17,38 +12,6 @@ from reports.params import DateRange, ReportParams
 from reports.selectors import report_summary
 from tests.aggregation.helpers import import_page_views
 from tests.factories import website_make
-
-
-@pytest.fixture
-def celery_worker(settings):
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "analytics_site.settings.test",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "REDIS_URL": settings.REDIS_URL,
-    }
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "analytics_site",
-            "worker",
-            "--pool",
-            "solo",
-            "--loglevel",
-            "WARNING",
-            "--without-mingle",
-            "--without-gossip",
-        ],
-        env=env,
-        cwd=settings.BASE_DIR,
-    )
-    yield worker
-    worker.send_signal(signal.SIGTERM)
-    worker.wait(timeout=30)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -23,7 +23,14 @@ from django.db import connection
 from ingest.models import Event
 from tests.factories import website_make
 from tests.ingest.helpers import CHROME, event_body
-from tests.processes import drainer_start, free_port, private_redis, process_env, process_stop
+from tests.processes import (
+    celery_worker_start,
+    drainer_start,
+    free_port,
+    private_redis,
+    process_env,
+    process_stop,
+)
 
 EVENTS = 3000
 CLIENTS = 8
@@ -109,15 +116,7 @@ def test_every_accepted_event_is_stored_once_through_kills_and_a_redis_restart(t
             env=process_env(**env),
             cwd=settings.BASE_DIR,
         )  # fmt: skip
-        worker = subprocess.Popen(
-            [
-                sys.executable, "-m", "celery", "-A", "analytics_site", "worker",
-                "--pool", "prefork", "--concurrency", "1", "--loglevel", "WARNING",
-                "--without-mingle", "--without-gossip",
-            ],
-            env=process_env(**env),
-            cwd=settings.BASE_DIR,
-        )  # fmt: skip
+        worker = celery_worker_start(pool="prefork", **env)
         drainer = drainer_start("--interval", "0.1", **env)
         try:
             wait_until(lambda: web_ready(port))

@@ -11,12 +11,12 @@ import time
 from datetime import timedelta
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from analytics_site.redis_keys import redis_client, redis_key
+from ingest.demo import page_views_bulk_insert
 from ingest.models import Event
-from ingest.partitions import event_partitions_ensure
 from tests.envelope import success_data
 from tests.factories import website_make
 from tests.ingest.helpers import event_body, post_event
@@ -26,26 +26,6 @@ from tests.websites.helpers import website_row_exists
 pytestmark = pytest.mark.django_db(transaction=True)
 
 EVENTS = int(os.environ.get("TRAILMARK_TEST_PURGE_EVENTS", "1000000"))
-
-
-def events_generate(website, count: int) -> None:
-    """`count` page views over the last hours, in one statement."""
-    now = timezone.now()
-    event_partitions_ensure(months={now.date(), (now - timedelta(hours=12)).date()})
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL statement_timeout = 0")
-        cursor.execute(
-            """
-            INSERT INTO ingest_event (website_id, timestamp, event_type, path, referrer_channel,
-                browser_family, os_family, device_type, screen_bucket, ip_hash, is_bot,
-                is_excluded)
-            SELECT %s, %s - n * interval '40 milliseconds', 1, '/p' || (n %% 500), 1, 'Chrome',
-                'Windows', 1, 4, md5((n %% 20000)::text)::uuid, false, false
-            FROM generate_series(1, %s) AS n
-            """,
-            [website.id, now, count],
-        )
-        cursor.execute("ANALYZE ingest_event")
 
 
 class Traffic(threading.Thread):
@@ -85,7 +65,12 @@ def test_purging_a_big_website_never_stalls_the_drainer(tenant, settings, celery
     settings.TRAILMARK_COLLECT_RATE = "1000000/10s"
     doomed = website_make(account=tenant.account)
     others = [website_make(account=tenant.account) for _ in range(3)]
-    events_generate(doomed, EVENTS)
+    now = timezone.now()
+    page_views_bulk_insert(
+        website_id=doomed.id, first=now - timedelta(hours=11), last=now, count=EVENTS
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE ingest_event")
     drainer = drainer_start()
     traffic = Traffic(others)
     traffic.start()
