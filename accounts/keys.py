@@ -3,7 +3,7 @@
 Both keys derive from a secret of TRAILMARK_KEY_SECRETS (newest first) with HKDF, under different
 labels, so the lookup digest and the encryption never share key material. New keys are stored
 under the newest secret; older ones still verify and decrypt, so the secret can be rotated (see
-accounts.selectors.user_get_by_api_key, which re-stores a key under the newest secret when used).
+analytics_site.api.authentication, which re-stores a key under the newest secret when used).
 """
 
 import base64

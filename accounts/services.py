@@ -66,3 +66,16 @@ def user_issue_api_key(*, user: User) -> str:
 
 def user_delete(*, user: User) -> None:
     User.objects.filter(pk=user.pk).delete()
+
+
+def user_api_key_restore(*, user: User, api_key: str, stored_digest: str) -> None:
+    """Re-stores a key found under an older secret under the newest one (digest and ciphertext).
+
+    Only while the row still holds the digest it was found by: a key reissued meanwhile stays.
+    """
+    digest = api_key_digest(api_key)
+    ciphertext = api_key_encrypt(api_key)
+    User.objects.filter(pk=user.pk, api_key_digest=stored_digest).update(
+        api_key_digest=digest, api_key_ciphertext=ciphertext
+    )
+    user.api_key_digest, user.api_key_ciphertext = digest, ciphertext

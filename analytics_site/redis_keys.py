@@ -22,3 +22,9 @@ def redis_client() -> redis.Redis:
 def redis_key(*parts: str) -> str:
     """`<prefix>:<part>:<part>…`, e.g. redis_key("events") -> "trailmark:events"."""
     return ":".join((settings.TRAILMARK_REDIS_PREFIX, *parts))
+
+
+def deleted_websites_key() -> str:
+    """The set of deleted websites' ids, filled by their deletion: collect answers them 204 at
+    once, before its per-process site cache learns of it."""
+    return redis_key("websites", "deleted")

@@ -22,7 +22,7 @@ import redis
 from django.conf import settings
 
 from analytics_site.ratelimit import RateLimitUsage, rate_parse
-from analytics_site.redis_keys import redis_client, redis_key
+from analytics_site.redis_keys import deleted_websites_key, redis_client, redis_key
 from ingest.rows import EventRow
 
 DRAIN_GROUP = "drainer"
@@ -35,11 +35,6 @@ def events_stream() -> str:
 
 def events_epoch_key() -> str:
     return redis_key("events", "epoch")
-
-
-def deleted_websites_key() -> str:
-    """The set of deleted websites' ids: collect stops buffering their events at once."""
-    return redis_key("websites", "deleted")
 
 
 def buffer_client() -> redis.Redis:

@@ -5,10 +5,11 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from psycopg import sql
 from redis import RedisError
 
 from accounts.models import Account
-from analytics_site.redis_keys import redis_client, redis_key
+from analytics_site.redis_keys import deleted_websites_key, redis_client
 from websites.models import Website
 from websites.validators import normalize_domain
 
@@ -90,7 +91,7 @@ def deleted_websites_add(*, website_ids: Iterable[uuid.UUID]) -> None:
     """Adds ids to the Redis set of deleted websites that collect answers 204 for."""
     ids = [str(website_id) for website_id in website_ids]
     if ids:
-        redis_client().sadd(redis_key("websites", "deleted"), *ids)
+        redis_client().sadd(deleted_websites_key(), *ids)
 
 
 def website_purge(*, website_id: uuid.UUID) -> uuid.UUID | None:
@@ -128,7 +129,7 @@ def website_purge(*, website_id: uuid.UUID) -> uuid.UUID | None:
 
 def _deleted_websites_forget(website_id: uuid.UUID) -> None:
     try:
-        redis_client().srem(redis_key("websites", "deleted"), str(website_id))
+        redis_client().srem(deleted_websites_key(), str(website_id))
     except RedisError:
         # Harmless: an id in the set only makes collect drop events of a website that is gone.
         logger.warning("Could not remove purged website %s from the deleted set", website_id)
@@ -149,17 +150,18 @@ def _leaf_tables(table: str) -> list[str]:
     """The partitions holding a partitioned table's rows, or the table itself."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT relid::text FROM pg_partition_tree(%s::regclass) WHERE isleaf ORDER BY 1",
+            "SELECT relname FROM pg_partition_tree(%s::regclass) AS tree "
+            "JOIN pg_class ON pg_class.oid = tree.relid WHERE isleaf ORDER BY 1",
             [table],
         )
         return [name for (name,) in cursor.fetchall()] or [table]
 
 
 def _rows_delete_in_batches(table: str, column: str, website_id: uuid.UUID) -> None:
-    sql = (
-        f'DELETE FROM {table} WHERE ctid = ANY(ARRAY(SELECT ctid FROM {table} WHERE "{column}" = %s'
-        " LIMIT %s))"
-    )
+    statement = sql.SQL(
+        "DELETE FROM {table} WHERE ctid = ANY(ARRAY("
+        "SELECT ctid FROM {table} WHERE {column} = %s LIMIT %s))"
+    ).format(table=sql.Identifier(table), column=sql.Identifier(column))
     while True:
         with transaction.atomic(), connection.cursor() as cursor:
             # An ordered walk of the website's index entries: a sequential or bitmap scan would
@@ -170,7 +172,7 @@ def _rows_delete_in_batches(table: str, column: str, website_id: uuid.UUID) -> N
                 "set_config('enable_bitmapscan', 'off', true)",
                 [PURGE_LOCK_TIMEOUT],
             )
-            cursor.execute(sql, [website_id, PURGE_BATCH_ROWS])
+            cursor.execute(statement, [website_id, PURGE_BATCH_ROWS])
             if cursor.rowcount < PURGE_BATCH_ROWS:
                 return
 

@@ -4,6 +4,7 @@ from rest_framework.exceptions import AuthenticationFailed
 
 from accounts.keys import api_key_digest, api_key_well_formed
 from accounts.selectors import user_get_by_api_key
+from accounts.services import user_api_key_restore
 from analytics_site.api import throttling
 from analytics_site.net import request_client_key
 
@@ -24,11 +25,16 @@ class ApiKeyAuthentication(BaseAuthentication):
         throttling.auth_failures_check(http_request, client=client)
         user = None
         if api_key_well_formed(api_key):
-            throttling.api_key_rate_check(http_request, digest=api_key_digest(api_key))
+            digest = api_key_digest(api_key)
+            throttling.api_key_rate_check(http_request, digest=digest)
             user = user_get_by_api_key(api_key=api_key)
         if user is None:
             throttling.auth_failure_count(http_request, client=client)
             raise AuthenticationFailed("Invalid API key.")
+        if user.api_key_digest != digest:
+            # Found under an older secret: moved to the newest, as Django upgrades a password
+            # hash on login, so that the old secret can be dropped once every key has been used.
+            user_api_key_restore(user=user, api_key=api_key, stored_digest=user.api_key_digest)
         return user, None
 
     def authenticate_header(self, request) -> str:

@@ -216,7 +216,7 @@ AUTHENTICATION_BACKENDS = [
 # client's keyed hash (analytics_site.net), so no raw address is stored; the database handler
 # would keep raw addresses in an `inet` column. Only the admin site's logins count: the API's
 # X-API-KEY is not a Django login and has its own limits.
-AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_HANDLER = "analytics_site.login_throttle.FailOpenAxesCacheHandler"
 AXES_CACHE = "default"
 AXES_CLIENT_IP_CALLABLE = "analytics_site.net.request_client_key"
 # Per client, not per username: nobody can lock an operator out by failing their username.

@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings as django_settings
 from rest_framework.test import APIClient
 
-from accounts import keys, selectors
+from accounts import keys, selectors, services
 from accounts.models import Role, User
 from tests.factories import account_make, user_make
 
@@ -45,8 +45,10 @@ def test_it_is_found_in_one_query_and_moved_to_the_newest_secret(
 ):
     user, api_key = old_key
     settings.TRAILMARK_KEY_SECRETS = [NEW, OLD]
-    with django_assert_num_queries(2):  # the look-up under both secrets, then the re-store
+    with django_assert_num_queries(1):  # the look-up under both secrets
         assert selectors.user_get_by_api_key(api_key=api_key) == user
+    # A request it authenticates moves it to the newest secret.
+    assert client_for(api_key).get("/api/v1/websites").status_code == 200
     row = stored(user)
     assert row.api_key_digest == keys.api_key_digest(api_key)
 
@@ -103,7 +105,7 @@ def test_a_key_reissued_meanwhile_is_not_overwritten(settings, old_key):
     found = User.objects.get(pk=user.pk)
     # Another request reissues the key between this one's look-up and its re-store.
     User.objects.filter(pk=user.pk).update(api_key_digest="0" * 64)
-    selectors._user_api_key_restore(
+    services.user_api_key_restore(
         user=found, api_key=api_key, stored_digest=keys.api_key_digests(api_key)[1]
     )
     assert stored(user).api_key_digest == "0" * 64

@@ -5,6 +5,7 @@ import re
 
 import pytest
 import redis
+from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings as django_settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -12,6 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.factories import account_make
+from tests.processes import free_port
 
 PASSWORD = "Corr3ct-horse-battery"
 LOGIN = "/admin/login/?next=/admin/"
@@ -124,3 +126,27 @@ def test_the_key_shown_once_never_travels_in_a_cookie(client, django_user_model)
     # It is still shown on the next page.
     page = client.get(response["Location"]).content.decode()
     assert re.search(r"tt_[A-Za-z0-9_-]{32,}", page)
+
+
+@pytest.fixture
+def counters_unreachable(settings):
+    """The throttle's Redis is down (axes' handler keeps the cache it was created with)."""
+    working = settings.CACHES
+    settings.CACHES = {
+        "default": {**working["default"], "LOCATION": f"redis://127.0.0.1:{free_port()}/0"}
+    }
+    AxesProxyHandler.get_implementation(force=True)
+    yield
+    settings.CACHES = working
+    AxesProxyHandler.get_implementation(force=True)
+
+
+def test_without_redis_sign_ins_are_let_through_not_refused_with_a_500(
+    operator, settings, counters_unreachable
+):
+    for _ in range(settings.AXES_FAILURE_LIMIT + 1):
+        _, response = sign_in("wrong")
+        assert response.status_code == 200  # the form again: not counted, not a 500
+    client, response = sign_in(PASSWORD)
+    assert response.status_code == 302
+    assert signed_in(client)

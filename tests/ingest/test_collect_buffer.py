@@ -2,7 +2,8 @@
 
 import pytest
 
-from ingest.buffer import buffer_client, deleted_websites_key, events_stream
+from analytics_site.redis_keys import deleted_websites_key
+from ingest.buffer import buffer_client, events_stream
 from tests.ingest.helpers import event_body, post_event
 from tests.processes import free_port
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from aggregation.models import AggregationDay
 from aggregation.services import day_aggregate
-from analytics_site.redis_keys import redis_client, redis_key
+from analytics_site.redis_keys import deleted_websites_key, redis_client
 from ingest.importer import events_import
 from ingest.selectors import site_config_cache_clear, site_config_get
 from tests.aggregation.helpers import import_page_views
@@ -22,8 +22,6 @@ from websites import services
 from websites.models import Website
 
 pytestmark = pytest.mark.django_db
-
-DELETED_SET = ("websites", "deleted")
 
 
 def test_delete_answers_the_object_and_hides_the_website_everywhere(
@@ -49,7 +47,7 @@ def test_delete_answers_the_object_and_hides_the_website_everywhere(
     site_config_cache_clear()
     assert site_config_get(website_id=website.id) is None
     # Collect's per-process cache may still hold it: collect checks this set first.
-    assert redis_client().sismember(redis_key(*DELETED_SET), str(website.id))
+    assert redis_client().sismember(deleted_websites_key(), str(website.id))
     # Aggregation neither sees nor recreates its days.
     assert not AggregationDay.objects.filter(website_id=website.id).exists()
     with pytest.raises(Website.DoesNotExist):
@@ -144,6 +142,6 @@ def test_a_live_website_is_never_purged(website):
 def test_the_purge_forgets_the_id_in_the_deleted_set(website, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         services.website_delete(website=website)
-    assert redis_client().sismember(redis_key(*DELETED_SET), str(website.id))
+    assert redis_client().sismember(deleted_websites_key(), str(website.id))
     services.website_purge(website_id=website.id)
-    assert not redis_client().sismember(redis_key(*DELETED_SET), str(website.id))
+    assert not redis_client().sismember(deleted_websites_key(), str(website.id))
