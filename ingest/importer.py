@@ -8,8 +8,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from analytics_site.outages import through_outages
 from ingest.drain import events_store
 from ingest.payload import InvalidEvent, body_parse, payload_validate
+from ingest.rows import EventRow
 from ingest.selectors import site_config_get
 from ingest.services import event_row
 
@@ -66,7 +68,7 @@ def events_import(lines: Iterable[bytes], *, batch_size: int = 5000) -> Iterator
     yield result
 
 
-def _line_row(line: bytes) -> list | None:
+def _line_row(line: bytes) -> EventRow | None:
     data = body_parse(line)
     payload = payload_validate(data)
     site = site_config_get(website_id=payload.website_id)
@@ -97,6 +99,10 @@ def _timestamp(data: dict) -> datetime:
     return timestamp
 
 
-def _store(batch: list[list]) -> None:
-    with transaction.atomic():
-        events_store(batch)
+def _store(batch: list[EventRow]) -> None:
+    def store() -> None:
+        with transaction.atomic():
+            events_store(batch)
+
+    # A long import waits out a database outage rather than stop half done.
+    through_outages(store, what=f"Storing {len(batch)} imported events")

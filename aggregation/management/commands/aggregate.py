@@ -7,6 +7,7 @@ from tqdm import tqdm
 from aggregation import services
 from aggregation.retention import RawEventsDropped
 from aggregation.selectors import aggregation_day_websites
+from analytics_site.outages import through_outages
 from websites.models import Website
 
 
@@ -35,7 +36,13 @@ class Command(BaseCommand):
         skipped = 0
         for website_id, day in tqdm(work, unit=" website-days", disable=no_progress):
             try:
-                services.day_aggregate(website_id=website_id, day=day)
+                # Idempotent: a backfill waits out a database outage instead of stopping.
+                through_outages(
+                    lambda website_id=website_id, day=day: services.day_aggregate(
+                        website_id=website_id, day=day
+                    ),
+                    what=f"Aggregating {day} of website {website_id}",
+                )
             except RawEventsDropped as error:
                 self.stdout.write(f"Skipped website {website_id}: {error}")
                 skipped += 1

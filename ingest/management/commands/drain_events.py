@@ -1,5 +1,4 @@
 import logging
-import random
 import signal
 import time
 
@@ -8,6 +7,7 @@ import redis
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connection
 
+from analytics_site.outages import Backoff
 from ingest.drain import drainer_lock_release, drainer_lock_try, events_buffer_drain_result
 
 logger = logging.getLogger(__name__)
@@ -15,8 +15,6 @@ logger = logging.getLogger(__name__)
 # What an outage of PostgreSQL or Redis raises. The drainer waits these out, with backoff;
 # anything else is a bug, and the process exits (the Procfile's respawn brings it back).
 OUTAGES = (DatabaseError, psycopg.Error, redis.RedisError)
-BACKOFF_FIRST_SECONDS = 0.5
-BACKOFF_MAX_SECONDS = 30.0
 
 
 class Command(BaseCommand):
@@ -48,7 +46,7 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
         logger.info("Drainer started")
-        locked, delay = False, BACKOFF_FIRST_SECONDS
+        locked, backoff = False, Backoff()
         while not self.stopping:
             started = time.monotonic()
             try:
@@ -61,7 +59,7 @@ class Command(BaseCommand):
                 result = events_buffer_drain_result(batch_size=batch_size, block_ms=1000)
             except OUTAGES as error:
                 # Nothing is lost: unacknowledged entries are read again on the next pass.
-                pause = delay * random.uniform(0.8, 1.2)  # jitter: restarts do not pile up
+                pause = backoff.failed()
                 logger.warning(
                     "Drain failed (%s: %s); retrying in %.1f s",
                     type(error).__name__,
@@ -71,9 +69,8 @@ class Command(BaseCommand):
                 connection.close()  # which also releases the lock
                 locked = False
                 self._sleep(pause)
-                delay = min(BACKOFF_MAX_SECONDS, delay * 2)
                 continue
-            delay = BACKOFF_FIRST_SECONDS
+            backoff.succeeded()
             if result.entries:
                 logger.debug("Drained %s", result)
                 # Under steady traffic, one pass per interval: a handful of statements per
