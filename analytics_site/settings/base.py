@@ -68,7 +68,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After AuthenticationMiddleware: turns a locked-out admin login into the lockout page.
-    "axes.middleware.AxesMiddleware",
+    "analytics_site.login_throttle.AdminAxesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "analytics_site.middleware.RateLimitHeadersMiddleware",
 ]
