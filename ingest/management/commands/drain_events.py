@@ -66,7 +66,10 @@ class Command(BaseCommand):
                     str(error).strip()[:300],
                     pause,
                 )
-                connection.close()  # which also releases the lock
+                # Closing releases the lock; retaking it (a database round trip) comes before the
+                # buffer is read again, so an outage costs the pending entries one delivery, not
+                # one per retry (an entry delivered too often is dead-lettered).
+                connection.close()
                 locked = False
                 self._sleep(pause)
                 continue
