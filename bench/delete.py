@@ -44,6 +44,7 @@ def main() -> None:
     args = parser.parse_args()
 
     django_setup()
+    from django.conf import settings
     from django.db import connection
     from rest_framework.test import APIClient
 
@@ -51,7 +52,7 @@ def main() -> None:
     from accounts.services import account_get_or_create, user_create
     from aggregation.services import day_aggregate
     from websites.models import Website
-    from websites.services import PURGE_BATCH_ROWS, website_create
+    from websites.services import website_create
 
     account = account_get_or_create(name="Bench")
     _, api_key = user_create(account=account, role=Role.ADMIN)
@@ -95,11 +96,12 @@ def main() -> None:
         worker.wait()
 
     print(f"\nDELETE /api/v1/websites/:id answered in  {answered * 1000:8.1f} ms")
-    batches = -(-args.events // PURGE_BATCH_ROWS)
+    batch_rows = settings.TRAILMARK_PURGE_BATCH_ROWS
+    batches = -(-args.events // batch_rows)
     print(
         f"background purge (worker)             {purged:8.1f} s   "
         f"({args.events / purged:,.0f} events/s; {batches} event batches of "
-        f"{PURGE_BATCH_ROWS:,}, {purged / batches * 1000:.0f} ms each on average)"
+        f"{batch_rows:,}, {purged / batches * 1000:.0f} ms each on average)"
     )
 
     # The same rows deleted by the one statement the old cascade ran.

@@ -2,6 +2,7 @@ import logging
 import uuid
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -15,8 +16,6 @@ from websites.validators import normalize_domain
 
 logger = logging.getLogger(__name__)
 
-# Rows deleted per purge transaction: each one short, so nothing waits on it for long.
-PURGE_BATCH_ROWS = 10_000
 # A purge batch waits at most this long for a row or table lock; then it gives up (the task is
 # retried later) rather than queue ahead of the drainer's inserts.
 PURGE_LOCK_TIMEOUT = "2s"
@@ -172,8 +171,8 @@ def _rows_delete_in_batches(table: str, column: str, website_id: uuid.UUID) -> N
                 "set_config('enable_bitmapscan', 'off', true)",
                 [PURGE_LOCK_TIMEOUT],
             )
-            cursor.execute(statement, [website_id, PURGE_BATCH_ROWS])
-            if cursor.rowcount < PURGE_BATCH_ROWS:
+            cursor.execute(statement, [website_id, settings.TRAILMARK_PURGE_BATCH_ROWS])
+            if cursor.rowcount < settings.TRAILMARK_PURGE_BATCH_ROWS:
                 return
 
 

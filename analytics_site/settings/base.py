@@ -147,6 +147,8 @@ TRAILMARK_HEALTH_MAX_BUFFER_AGE_SECONDS = env.int(
 TRAILMARK_HEALTH_MAX_DRAIN_LAG_SECONDS = env.int(
     "TRAILMARK_HEALTH_MAX_DRAIN_LAG_SECONDS", default=60
 )
+# Rows a website's purge deletes per transaction: each one short, so nothing waits on it long.
+TRAILMARK_PURGE_BATCH_ROWS = env.int("TRAILMARK_PURGE_BATCH_ROWS", default=10_000)
 # How long POST /api/v1/admin/aggregate waits for its tasks before answering 202 (they go on).
 TRAILMARK_AGGREGATE_WAIT_SECONDS = env.float("TRAILMARK_AGGREGATE_WAIT_SECONDS", default=20.0)
 # Where site owners' pages reach this service: used in tracker snippets and printed examples.

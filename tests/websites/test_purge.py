@@ -1,5 +1,6 @@
 """The background purge of deleted websites and accounts, through a real Celery worker."""
 
+import signal
 import time
 from datetime import timedelta
 
@@ -77,3 +78,35 @@ def test_the_beat_sweep_resumes_a_purge_that_never_ran(tenant, celery_worker):
     assert website_purges_resume.delay() is not None
     wait_for(lambda: not website_row_exists(site.id))
     assert website_rows(site.id)["ingest_event"] == 0
+
+
+def test_a_purge_whose_worker_is_killed_midway_is_finished_by_the_sweep(tenant):
+    """A real crash: the worker is SIGKILLed while it deletes batches, then the sweep resumes."""
+    from ingest.demo import page_views_bulk_insert
+    from tests.processes import celery_worker_start, process_stop
+    from websites.tasks import website_purges_resume
+
+    site = website_make(account=tenant.account)
+    now = timezone.now()
+    page_views_bulk_insert(
+        website_id=site.id, first=now - timedelta(hours=2), last=now, count=300_000
+    )
+    # Small batches, so that the purge is still running when the worker is killed.
+    worker = celery_worker_start(TRAILMARK_PURGE_BATCH_ROWS="200")
+    try:
+        success_data(tenant.client.delete(f"/api/v1/websites/{site.id}"))
+        wait_for(lambda: website_rows(site.id)["ingest_event"] < 300_000)
+    finally:
+        worker.send_signal(signal.SIGKILL)
+        worker.wait()
+    left = website_rows(site.id)["ingest_event"]
+    assert 0 < left < 300_000, "killed too late to prove anything"
+    assert website_row_exists(site.id)
+
+    worker = celery_worker_start()
+    try:
+        website_purges_resume.delay()
+        wait_for(lambda: not website_row_exists(site.id))
+    finally:
+        process_stop(worker)
+    assert set(website_rows(site.id).values()) == {0}
