@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import psycopg
 import redis
 from django.conf import settings
 from django.db import connection
@@ -31,6 +32,13 @@ def process_env(**overrides: str) -> dict[str, str]:
         "TRAILMARK_REDIS_PREFIX": settings.TRAILMARK_REDIS_PREFIX,
         **overrides,
     }
+
+
+def other_session() -> psycopg.Connection:
+    """Another PostgreSQL session on the test database: a report holding a lock, an operator
+    ending our session. Use it as a context manager."""
+    db = connection.settings_dict
+    return psycopg.connect(host=db["HOST"], port=db["PORT"], user=db["USER"], dbname=db["NAME"])
 
 
 def drainer_start(*args: str, **env: str) -> subprocess.Popen:

@@ -6,7 +6,6 @@ from datetime import date, timedelta
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.db import connection
 
 from aggregation.models import AggregationDay, DayTotal
 from aggregation.retention import RawEventsDropped, raw_events_dropped, raw_events_purge
@@ -14,6 +13,7 @@ from aggregation.services import day_aggregate
 from aggregation.tasks import aggregate_day
 from tests.aggregation.helpers import import_page_views
 from tests.factories import website_make
+from tests.processes import other_session
 
 pytestmark = pytest.mark.django_db
 
@@ -103,18 +103,13 @@ def test_the_admin_action_skips_it_and_days_cannot_be_deleted(dropped_day, clien
 @pytest.mark.django_db(transaction=True)
 def test_a_retention_drop_waits_for_no_one(tenant, settings):
     """A report holding the events table: the drop gives up at once and a later run does it."""
-    import psycopg
-
     settings.TRAILMARK_RAW_RETENTION_DAYS = 400
     site = website_make(account=tenant.account)
     day = date.today() - timedelta(days=395)
     import_page_views(site, day=day, visitors=1)
     day_aggregate(website_id=site.id, day=day)
     settings.TRAILMARK_RAW_RETENTION_DAYS = 200
-    db = connection.settings_dict
-    with psycopg.connect(
-        host=db["HOST"], port=db["PORT"], user=db["USER"], dbname=db["NAME"]
-    ) as reader:
+    with other_session() as reader:
         reader.execute("SET lock_timeout = '10s'")  # a broken test fails rather than hangs
         reader.execute("LOCK TABLE ingest_event IN ACCESS SHARE MODE")  # in its transaction
         assert raw_events_purge(today=date.today()) == []

@@ -1,10 +1,10 @@
 """Long-running work waits out a lost database connection instead of failing."""
 
-import psycopg
 import pytest
 from django.db import connection
 
 from analytics_site.outages import Backoff, through_outages
+from tests.processes import other_session
 
 
 def backend_pid() -> int:
@@ -17,10 +17,7 @@ def backend_pid() -> int:
 def test_a_call_whose_connection_is_killed_runs_again_on_a_new_one():
     killed = backend_pid()
     # An outage, as the server sees it: it ends our session from another one.
-    settings = connection.settings_dict
-    with psycopg.connect(
-        host=settings["HOST"], port=settings["PORT"], user=settings["USER"], dbname=settings["NAME"]
-    ) as other:
+    with other_session() as other:
         other.execute("SELECT pg_terminate_backend(%s)", [killed])
     attempts = []
 

@@ -7,16 +7,14 @@ import pytest
 from django.db import OperationalError, connection, transaction
 
 from ingest.partitions import event_partition_exists, event_partitions_ensure
+from tests.processes import other_session
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_partition_creation_gives_up_while_the_events_table_is_busy_and_succeeds_later():
     month = date(2091, 3, 1)
-    db = connection.settings_dict
-    with psycopg.connect(
-        host=db["HOST"], port=db["PORT"], user=db["USER"], dbname=db["NAME"]
-    ) as report:
+    with other_session() as report:
         report.execute("SET lock_timeout = '10s'")  # a broken test fails rather than hangs
         report.execute("LOCK TABLE ingest_event IN ACCESS SHARE MODE")  # a long report
         with pytest.raises(OperationalError) as raised:
