@@ -25,8 +25,8 @@ from geoip2fast import GeoIP2Fast
 from ua_parser import Domain, load_lazy_builtins
 from ua_parser.regex import Resolver as RegexResolver
 
+from analytics_site.text import CONTROL_CHARACTERS
 from ingest.models import Channel, DeviceType, Event, ScreenBucket
-from ingest.payload import CONTROL_CHARACTERS
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 

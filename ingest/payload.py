@@ -6,13 +6,13 @@ serializer costs several times more than these few checks. Every rule names its 
 
 import json
 import math
-import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
 
+from analytics_site.text import CONTROL_CHARACTERS, LONE_SURROGATES, UNSTORABLE_CHARACTERS
 from ingest.models import Event, EventType
 from ingest.rows import EventRow
 
@@ -35,14 +35,6 @@ MAX_PROPERTIES_DEPTH = 4
 MAX_SCREEN_DIMENSION = 100_000
 
 EVENT_TYPES = {label: value for value, label in EventType.choices}
-
-# C0 controls (NUL included) and DEL: PostgreSQL refuses NUL in text, and none of them belongs in
-# a path, a name or a UTM value.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
-# The same, and lone surrogates (JSON escapes can smuggle them; UTF-8, and so PostgreSQL, cannot
-# store them): one scan of a request's string instead of a regex and an encode.
-_UNSTORABLE = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
-_LONE_SURROGATES = re.compile(r"[\ud800-\udfff]")
 
 
 class InvalidEvent(ValueError):
@@ -142,7 +134,7 @@ def _string(data: dict, field: str, *, max_length: int, required: bool = False) 
         raise InvalidEvent(f"{field}: must be a string.")
     if len(value) > max_length:
         raise InvalidEvent(f"{field}: at most {max_length} characters.")
-    if _UNSTORABLE.search(value):
+    if UNSTORABLE_CHARACTERS.search(value):
         raise InvalidEvent(f"{field}: must not contain control characters or invalid Unicode.")
     return value
 
@@ -200,7 +192,7 @@ def _properties(value: Any) -> dict | None:
         raise InvalidEvent("properties: must be a JSON object.")
     _check_nesting(value)
     encoded = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    if _LONE_SURROGATES.search(encoded):
+    if LONE_SURROGATES.search(encoded):
         raise InvalidEvent("properties: invalid Unicode.")
     if len(encoded.encode()) > MAX_PROPERTIES_BYTES:
         raise InvalidEvent(f"properties: at most {MAX_PROPERTIES_BYTES // 1024} KB.")

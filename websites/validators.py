@@ -5,14 +5,14 @@ import re
 
 from django.core.exceptions import ValidationError
 
+from analytics_site.text import UNSTORABLE_CHARACTERS
+
 # Letters, digits, hyphens and dots, in DNS labels of at most 63 characters.
 _DOMAIN = re.compile(
     r"^(?=.{1,255}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$"
 )
 MAX_CONTENT_GROUPS = 100
 MAX_CONTENT_GROUP_NAME = 100  # the width of the events' content_group column
-# C0 controls (NUL included) and DEL: PostgreSQL refuses NUL, and none belongs in a name or path.
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 MAX_EXCLUDED_IPS = 1000
 
 
@@ -55,7 +55,7 @@ def validate_content_groups(groups: object) -> None:
                 "at most 255 characters."
             )
         for field, value in (("name", name), ("pattern", pattern)):
-            if not _storable_text(value):
+            if UNSTORABLE_CHARACTERS.search(value):
                 raise ValidationError(
                     f"Item {index}: `{field}` must not contain control characters or invalid "
                     "Unicode."
@@ -63,17 +63,6 @@ def validate_content_groups(groups: object) -> None:
         if name in names:
             raise ValidationError(f"Item {index}: duplicate content group name {name!r}.")
         names.add(name)
-
-
-def _storable_text(value: str) -> bool:
-    """No control characters, and no lone surrogates (which UTF-8, so PostgreSQL, cannot hold)."""
-    if _CONTROL_CHARACTERS.search(value):
-        return False
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def validate_excluded_ips(addresses: object) -> None:
