@@ -1,25 +1,45 @@
-"""The rollup layer: per website and UTC day, additive counts that reports read, not raw events.
+"""The rollup layer: per website and local day, additive counts that reports read, not raw events.
 
 `AggregationDay` tracks, per website and day, whether the rollups hold that day: a day with events
 has a row from its first stored event on (`stale` until aggregated, and again whenever events
 arrive for it later); `aggregated_at` is set by the aggregation that last replaced its rollups.
 """
 
+from typing import TYPE_CHECKING
+
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
-from django.db.models import F
+from django.db.models import F, Q
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import MD5, Cast
 
 from ingest.models import Channel, DeviceType, ScreenBucket
+from ingest.partitions import EVENTS_HELD_FROM_SQL
+
+if TYPE_CHECKING:
+    from websites.models import Website
 
 
 class AggregationDayQuerySet(models.QuerySet):
     def aggregated(self) -> "AggregationDayQuerySet":
-        """Days whose rollups are complete: reports read these from the rollup tables."""
+        """Days whose rollups are complete (in the time zone they were aggregated in)."""
         return self.filter(aggregated_at__isnull=False, stale=False)
 
+    def readable(self, *, website: "Website") -> "AggregationDayQuerySet":
+        """The website's days that reports read from the rollups: aggregated in its current time
+        zone, or aggregated in an earlier one and older than the raw events still held (no
+        re-aggregation can move those to the new zone's midnights)."""
+        realigned = Q(timezone=website.timezone) | Q(day__lt=RawSQL(EVENTS_HELD_FROM_SQL, ()))
+        return self.aggregated().filter(realigned, website=website)
+
     def pending(self) -> "AggregationDayQuerySet":
-        """Days never aggregated, or with events stored since their last aggregation."""
-        return self.filter(stale=True)
+        """Days never aggregated, with events stored since their last aggregation, or, while
+        their raw events are still held, aggregated in another time zone than the website's or
+        before sessions were stored."""
+        redo = (~Q(timezone=F("website__timezone")) | Q(sessions_stored=False)) & Q(
+            day__gte=RawSQL(EVENTS_HELD_FROM_SQL, ())
+        )
+        return self.filter(Q(stale=True) | redo)
 
 
 class LiveAggregationDayManager(models.Manager.from_queryset(AggregationDayQuerySet)):
@@ -40,6 +60,10 @@ class AggregationDay(models.Model):
     day = models.DateField()
     stale = models.BooleanField(default=True)
     aggregated_at = models.DateTimeField(null=True, blank=True)
+    # The website's time zone when the day was aggregated: the midnights its rollups start at.
+    timezone = models.CharField(max_length=64, default="UTC", db_default="UTC")
+    # Whether its sessions are stored too (days aggregated before sessions were are redone).
+    sessions_stored = models.BooleanField(default=False, db_default=False)
 
     objects = LiveAggregationDayManager()
 
@@ -275,3 +299,56 @@ class DayCustomEvent(DayRollup):
 
 # The rollup tables, in the order `day_aggregate` fills them.
 ROLLUP_MODELS = (DayTotal, DayPage, DayPathVisits, DaySource, DayDevice, DayCustomEvent)
+
+
+# --- Stored visits ---------------------------------------------------------------------------
+
+
+class Session(models.Model):
+    """One session of a visitor's local day (a visit when it holds a page view), with its events.
+
+    Written by `day_aggregate` from the one definition in `aggregation.sessions`, for the query
+    engine (`stats`): every visit-level dimension and figure, and the session's events in order
+    (time, type, path, name, group, properties) as parallel arrays, which answer event-level
+    filters and dimensions without the raw events. Partitioned by month of `day` (created by SQL
+    in the migration; monthly partitions on demand, `aggregation.sessions`).
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    website = models.ForeignKey(
+        "websites.Website", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    day = models.DateField()
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField()
+    ip_hash = models.UUIDField()
+    is_bot = models.BooleanField()
+    channel = models.SmallIntegerField(choices=Channel.choices)
+    referrer_domain = models.CharField(max_length=255, null=True)  # noqa: DJ001
+    utm_source = models.CharField(max_length=255, null=True)  # noqa: DJ001
+    utm_medium = models.CharField(max_length=255, null=True)  # noqa: DJ001
+    utm_campaign = models.CharField(max_length=255, null=True)  # noqa: DJ001
+    utm_term = models.CharField(max_length=255, null=True)  # noqa: DJ001
+    utm_content = models.CharField(max_length=255, null=True)  # noqa: DJ001
+    device_type = models.SmallIntegerField(choices=DeviceType.choices)
+    browser_family = models.CharField(max_length=64)
+    os_family = models.CharField(max_length=64)
+    screen_bucket = models.SmallIntegerField(choices=ScreenBucket.choices)
+    country = models.CharField(max_length=2, null=True)  # noqa: DJ001
+    entry_page = models.CharField(max_length=1024, null=True)  # noqa: DJ001
+    exit_page = models.CharField(max_length=1024, null=True)  # noqa: DJ001
+    pageviews = models.IntegerField()
+    events = models.IntegerField()
+    duration_us = models.BigIntegerField()
+    event_times = ArrayField(models.DateTimeField())
+    event_types = ArrayField(models.SmallIntegerField())
+    event_paths = ArrayField(models.TextField())
+    event_names = ArrayField(models.TextField(null=True))
+    event_groups = ArrayField(models.TextField(null=True))
+    event_properties = ArrayField(models.JSONField(null=True))
+
+    class Meta:
+        db_table = "aggregation_session"
+
+    def __str__(self) -> str:
+        return f"{self.website_id} {self.day} {self.started_at:%H:%M:%S}"

@@ -13,7 +13,8 @@ from django.conf import settings
 from django.db import OperationalError, connection, transaction
 
 from aggregation.models import AggregationDay
-from ingest.partitions import event_partition_exists, month_start, next_month, partition_name
+from analytics_site.calendar import month_start, next_month
+from ingest.partitions import EVENTS_HELD_FROM_SQL, event_partitions_existing, partition_name
 
 logger = logging.getLogger(__name__)
 
@@ -27,15 +28,32 @@ class RawEventsDropped(Exception):
     """Re-aggregating the day would replace its rollups by rows computed from no raw events."""
 
 
+def day_months(day: date) -> set[date]:
+    """The UTC months (partitions) that hold a local `day` of any time zone: the day's own,
+    and its neighbours' when it lies at a month's edge (UTC+14 to UTC-12)."""
+    return {month_start(day + timedelta(days=shift)) for shift in (-1, 0, 1)}
+
+
 def raw_events_dropped(*, day: date) -> bool:
-    """Whether the raw events of `day` are gone.
+    """Whether some raw events of the local `day` may be gone.
 
     Retention drops whole monthly partitions, and only once all their days are aggregated, so a
-    day's raw events are all there exactly while its month's partition is. (Age is not the rule:
-    a month past the cutoff keeps its partition while some of its days wait for aggregation, and
-    those must still be aggregated; a month never collected has no partition and no rollups.)
+    day's raw events are all there exactly while the partitions its instants fall in are.
+    (Age is not the rule: a month past the cutoff keeps its partition while some of its days
+    wait for aggregation, and those must still be aggregated; a month never collected has no
+    partition and no rollups.) A day next to a dropped month counts as dropped whatever its
+    website's time zone: one day at that edge keeps its rollups rather than lose events. (A month
+    with events always has its neighbours' partitions: `event_partitions_ensure`.)
     """
-    return not event_partition_exists(month=day)
+    held = event_partitions_existing()
+    return not day_months(day) <= held
+
+
+def raw_held_from() -> date | None:
+    """The first day whose raw events are held in every time zone (None without any)."""
+    with connection.cursor() as cursor:
+        cursor.execute(EVENTS_HELD_FROM_SQL)
+        return cursor.fetchone()[0]
 
 
 def rollups_would_be_lost(*, day: date, website_id: UUID | str | None = None) -> bool:
@@ -50,21 +68,23 @@ def rollups_would_be_lost(*, day: date, website_id: UUID | str | None = None) ->
 
 
 def raw_events_purge(*, today: date) -> list[str]:
-    """Drops the events partitions that end before the retention cutoff.
+    """Drops the events partitions that end before the retention cutoff, oldest first.
 
     A partition is dropped only when none of its days is pending aggregation, so every event it
-    held is in the rollups; otherwise it is kept (and logged) until the nightly run aggregates
-    those days. Returns the dropped partitions' names.
+    held is in the rollups; otherwise it is kept (and logged) until the hourly run aggregates
+    those days, and so are the ones after it: the partitions held stay one run of months, which
+    `raw_held_from` relies on. Returns the dropped partitions' names.
     """
     cutoff = today - timedelta(days=settings.TRAILMARK_RAW_RETENTION_DAYS)
     dropped = []
-    for month in _partition_months():
+    for month in sorted(event_partitions_existing()):
         if next_month(month) > cutoff:
-            continue
-        days = (month, next_month(month) - timedelta(days=1))
+            break
+        # Its instants belong to local days from the day before to the day after the month.
+        days = (month - timedelta(days=1), next_month(month))
         if AggregationDay.objects.pending().filter(day__range=days).exists():
             logger.warning("Keeping %s: some of its days are not aggregated yet", month)
-            continue
+            break
         try:
             with transaction.atomic(), connection.cursor() as cursor:
                 cursor.execute("SELECT set_config('lock_timeout', %s, true)", [DROP_LOCK_TIMEOUT])
@@ -73,23 +93,7 @@ def raw_events_purge(*, today: date) -> list[str]:
             if not isinstance(error.__cause__, psycopg.errors.LockNotAvailable):
                 raise
             logger.warning("Keeping %s for now: the events table is busy", month)
-            continue
+            break
         dropped.append(partition_name(month))
         logger.info("Dropped raw events partition %s", partition_name(month))
     return dropped
-
-
-def _partition_months() -> list[date]:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT child.relname FROM pg_inherits
-            JOIN pg_class parent ON parent.oid = pg_inherits.inhparent
-            JOIN pg_class child ON child.oid = pg_inherits.inhrelid
-            WHERE parent.relname = 'ingest_event'
-            ORDER BY child.relname
-            """
-        )
-        names = [name for (name,) in cursor.fetchall()]
-    # ingest_event_yYYYYmMM
-    return [month_start(date(int(name[-7:-3]), int(name[-2:]), 1)) for name in names]

@@ -10,14 +10,13 @@ Both halves hold the same columns and the same counts for a day, so a report agg
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
-from uuid import UUID
+from datetime import date, datetime, timedelta
 
 from django.db.models import Q
 
 from aggregation.models import AggregationDay
 from aggregation.sql import ROLLUPS, SQL_CONSTANTS, timestamp_ranges_condition, with_shared
-from ingest.partitions import utc_midnight
+from analytics_site.calendar import LATEST_TIME_ZONE, local_date, local_days_instants
 from websites.models import Website
 
 DayRun = tuple[date, date]  # first and last day, inclusive
@@ -31,14 +30,16 @@ class DaySplit:
     months: tuple[date, ...]  # first days of months read from their month rows
     rollup: tuple[DayRun, ...]
     raw: tuple[DayRun, ...]
+    time_zone: str  # the website's: raw days are read from its midnights
 
     def args(self) -> dict:
-        args: dict = {"rollup_months": list(self.months)}
+        args: dict = {"rollup_months": list(self.months), "time_zone": self.time_zone}
         for n, (first, last) in enumerate(self.rollup):
             args[f"rollup_from_{n}"], args[f"rollup_to_{n}"] = first, last
         for n, (first, last) in enumerate(self.raw):
-            args[f"raw_from_{n}"] = utc_midnight(first)
-            args[f"raw_to_{n}"] = utc_midnight(last + timedelta(days=1))
+            args[f"raw_from_{n}"], args[f"raw_to_{n}"] = local_days_instants(
+                first, last, self.time_zone
+            )
         return args
 
     def rollup_condition(self, alias: str) -> str:
@@ -75,13 +76,17 @@ def _month_days(month: date) -> set[date]:
     return _days(month, following - timedelta(days=1))
 
 
-def day_split(*, website_id: UUID | str, ranges: Sequence[DayRun], months: bool = True) -> DaySplit:
-    """Splits the days of `ranges` into what the rollups hold and the rest (one query).
+def day_split(
+    *, website: Website, ranges: Sequence[DayRun], months: bool = True, sessions: bool = False
+) -> DaySplit:
+    """Splits the website's days of `ranges` into what the rollups hold and the rest.
 
-    A day is read from its rollup rows when `AggregationDay` says it is aggregated, else from its
-    raw events. With `months`, a calendar month whose every day is aggregated, and which each
-    range holds whole or not at all (a report may place the month row by its first day), is
-    read from its month rows instead of its day rows.
+    A day is read from its rollup rows when `AggregationDay` says they are readable (aggregated,
+    in the website's time zone unless older than the raw events), else from its raw events.
+    With `months`, a calendar month whose every day is readable, and which each range holds
+    whole or not at all (a report may place the month row by its first day), is read from its
+    month rows instead of its day rows. With `sessions`, the split is for the stored sessions
+    (`aggregation_session`): readable days whose sessions are stored, no months.
     """
     wanted: set[date] = set()
     within = Q()
@@ -89,14 +94,15 @@ def day_split(*, website_id: UUID | str, ranges: Sequence[DayRun], months: bool 
         wanted |= _days(first, last)
         within |= Q(day__range=(first, last))
     aggregated = wanted & set(
-        AggregationDay.objects.aggregated()
-        .filter(within, website_id=website_id)
+        AggregationDay.objects.readable(website=website)
+        .filter(within, **({"sessions_stored": True} if sessions else {}))
         .values_list("day", flat=True)
     )
     whole_months: list[date] = []
     in_months: set[date] = set()
     spans = [_days(first, last) for first, last in ranges]
-    for month in sorted({day.replace(day=1) for day in aggregated}) if months else []:
+    by_month = months and not sessions
+    for month in sorted({day.replace(day=1) for day in aggregated}) if by_month else []:
         days = _month_days(month)
         if days <= aggregated and all(days <= span or not days & span for span in spans):
             whole_months.append(month)
@@ -105,6 +111,7 @@ def day_split(*, website_id: UUID | str, ranges: Sequence[DayRun], months: bool 
         months=tuple(whole_months),
         rollup=_runs(aggregated - in_months),
         raw=_runs(wanted - aggregated),
+        time_zone=website.timezone,
     )
 
 
@@ -139,12 +146,12 @@ source AS (
 
 
 def rollup_source_args(
-    *, website_id: UUID | str, split: DaySplit, include_bots: bool, content_group: str | None
+    *, website: Website, split: DaySplit, include_bots: bool, content_group: str | None
 ) -> dict:
     return {
         **SQL_CONSTANTS,
         **split.args(),
-        "website_id": website_id,
+        "website_id": website.pk,
         "include_bots": include_bots,
         "group_filter": content_group or "",
     }
@@ -153,15 +160,17 @@ def rollup_source_args(
 # --- Bookkeeping -----------------------------------------------------------------------------
 
 
-def aggregation_days_pending(*, before: date) -> list[tuple[str, date]]:
-    """(website id, day) pairs to aggregate: every day before `before` that was never
-    aggregated (missed) or received events since (stale), oldest first."""
+def aggregation_days_pending(*, now: datetime) -> list[tuple[str, date]]:
+    """(website id, day) pairs to aggregate: every day over in its website's time zone that was
+    never aggregated (missed), received events since (stale) or is to be realigned to a new time
+    zone, oldest first."""
     return [
         (str(website_id), day)
-        for website_id, day in AggregationDay.objects.pending()
-        .filter(day__lt=before)
+        for website_id, day, time_zone in AggregationDay.objects.pending()
+        .filter(day__lt=local_date(now, LATEST_TIME_ZONE))
         .order_by("day", "website_id")
-        .values_list("website_id", "day")
+        .values_list("website_id", "day", "website__timezone")
+        if day < local_date(now, time_zone)
     ]
 
 

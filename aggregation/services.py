@@ -3,13 +3,18 @@
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from uuid import UUID
 
 from django.db import connection, transaction
 
-from aggregation.retention import RawEventsDropped, rollups_would_be_lost
+from aggregation.retention import RawEventsDropped, raw_held_from, rollups_would_be_lost
 from aggregation.selectors import aggregation_day_websites, aggregation_days_waiting
+from aggregation.sessions import (
+    SESSIONS_TABLE,
+    session_partitions_ensure,
+    sessions_day_store_sql,
+)
 from aggregation.sql import (
     ROLLUPS,
     SQL_CONSTANTS,
@@ -18,7 +23,8 @@ from aggregation.sql import (
     timestamp_ranges_condition,
     with_shared,
 )
-from ingest.partitions import event_partition_lock, next_month, utc_midnight
+from analytics_site.calendar import local_days_instants, next_month
+from ingest.partitions import event_partition_lock
 from websites.models import Website
 
 # Sorting a busy day's events for the session windows wants more than the default 4 MB.
@@ -30,37 +36,80 @@ AGGREGATE_STATEMENT_TIMEOUT = "30min"
 _DISPATCH_POLL_SECONDS = 0.2
 
 
-def aggregation_days_mark_stale(*, website_days: Iterable[tuple[str, date]]) -> None:
-    """Records that events were stored for these (website id, day) pairs.
+def aggregation_days_mark_stale(*, website_instants: Iterable[tuple[str, datetime]]) -> None:
+    """Records that events were stored for these websites at these instants.
 
-    A day not yet aggregated gets its row; an aggregated one becomes stale, so the next run
-    re-aggregates it and reports read its raw events meanwhile. Called in the transaction that
-    stores the events; pairs are sorted so concurrent writers lock rows in one order.
+    Each instant's day is its date in the website's time zone (read under a share lock, so a
+    time zone change waits for this batch and realigns after it). A day not yet aggregated gets
+    its row; an aggregated one becomes stale, so the next run re-aggregates it and reports read
+    its raw events meanwhile. Called in the transaction that stores the events; rows are locked
+    in (website, day) order so concurrent writers never deadlock. Offsets are multiples of 15
+    minutes, so instants truncated to a quarter hour give the same days.
     """
-    pairs = sorted(set(website_days))
+    pairs = sorted(set(website_instants))
     if not pairs:
         return
     with connection.cursor() as cursor:
         cursor.execute(
             """
+            WITH zones AS (
+                SELECT id, timezone FROM websites_website WHERE id = ANY(%(websites)s) FOR SHARE
+            ),
+            days AS (
+                SELECT DISTINCT zones.id AS website_id,
+                       (stored.instant AT TIME ZONE zones.timezone)::date AS day
+                FROM unnest(%(websites)s::uuid[], %(instants)s::timestamptz[])
+                    AS stored(website_id, instant)
+                JOIN zones ON zones.id = stored.website_id
+            )
             INSERT INTO aggregation_aggregationday (website_id, day, stale)
-            SELECT website_id, day, true
-            FROM unnest(%s::uuid[], %s::date[]) AS pair(website_id, day)
+            SELECT website_id, day, true FROM days ORDER BY website_id, day
             ON CONFLICT (website_id, day) DO UPDATE SET stale = true
                 WHERE NOT aggregation_aggregationday.stale
             """,
-            [[website for website, _ in pairs], [day for _, day in pairs]],
+            {
+                "websites": [website for website, _ in pairs],
+                "instants": [instant for _, instant in pairs],
+            },
+        )
+
+
+def website_days_realign(*, website_id: UUID | str) -> None:
+    """Gives every day that may hold the website's raw events in its (new) time zone a row.
+
+    Events were filed under days of the zones they were stored in; a local day of any zone
+    holds instants of at most the two days before and after it in another (UTC+14 to UTC-12),
+    so the neighbours of the held days cover them. Rows are created stale; days aggregated in
+    the previous zone are pending through `AggregationDay.objects.pending`.
+    """
+    held_from = raw_held_from()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO aggregation_aggregationday (website_id, day, stale)
+            SELECT DISTINCT day.website_id, day.day + shift, true
+            FROM aggregation_aggregationday day
+            CROSS JOIN (VALUES (-2), (-1), (1), (2)) AS neighbour(shift)
+            WHERE day.website_id = %(website_id)s
+              AND (%(held_from)s::date IS NULL OR day.day + shift >= %(held_from)s)
+            ORDER BY 1, 2
+            ON CONFLICT (website_id, day) DO NOTHING
+            """,
+            {"website_id": str(website_id), "held_from": held_from},
         )
 
 
 def day_aggregate(*, website_id: UUID | str, day: date) -> dict[str, int]:
-    """Replaces the rollup rows of one website's UTC day; returns the day rows written per table.
+    """Replaces the rollup rows and stored sessions of one website's local day (in its time
+    zone); returns the rows written per table.
 
     One transaction: the day's `AggregationDay` row is created if missing and locked first; every
     rollup table's rows of the day are deleted, then one statement computes the sessions of the
     day once and inserts the rows of all the tables (one snapshot of the events); the month rows
     of the day's month are recomputed from its day rows; the day is marked aggregated. Running it
-    twice gives the same rows. Events stored meanwhile are safe: their batch marks the day stale
+    twice gives the same rows. The website's row is share-locked, so a time zone change waits
+    for this aggregation (and then realigns the day) or is seen by it. Events stored meanwhile are
+    safe: their batch marks the day stale
     in a statement that waits for our row lock, so it lands after our commit and the next run
     picks them up; a batch that locked the row first has committed before our snapshot is taken
     (READ COMMITTED: each statement takes its own, after the lock; REPEATABLE READ would take it
@@ -79,9 +128,8 @@ def day_aggregate(*, website_id: UUID | str, day: date) -> dict[str, int]:
         "next_month": next_month(month),
         "include_bots": True,
         "group_filter": None,
-        "raw_from_0": utc_midnight(day),
-        "raw_to_0": utc_midnight(day + timedelta(days=1)),
     }
+    session_partitions_ensure(day=day)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             """
@@ -94,31 +142,36 @@ def day_aggregate(*, website_id: UUID | str, day: date) -> dict[str, int]:
         )
         cursor.execute(
             """
-            SELECT day.id FROM aggregation_aggregationday day
+            SELECT day.id, website.timezone FROM aggregation_aggregationday day
             JOIN websites_website website
                 ON website.id = day.website_id AND website.deleted_at IS NULL
             WHERE day.website_id = %(website_id)s AND day.day = %(day)s
-            FOR UPDATE OF day
+            FOR UPDATE OF day FOR SHARE OF website
             """,
             args,
         )
         row = cursor.fetchone()
         if row is None:
             raise Website.DoesNotExist(f"Website {website_id} does not exist.")
+        day_id, args["time_zone"] = row
         if rollups_would_be_lost(day=day, website_id=website_id):
             raise RawEventsDropped(f"The raw events of {day} are gone: its rollups are kept.")
-        event_partition_lock(month=month)
+        args["raw_from_0"], args["raw_to_0"] = local_days_instants(day, day, args["time_zone"])
+        for instant in (args["raw_from_0"], args["raw_to_0"] - timedelta(microseconds=1)):
+            event_partition_lock(month=instant.date())
         cursor.execute(f"SET LOCAL statement_timeout = '{AGGREGATE_STATEMENT_TIMEOUT}'")
         cursor.execute(f"SET LOCAL work_mem = '{AGGREGATE_WORK_MEM}'")
         cursor.execute("SET LOCAL jit = off")  # compiling these statements costs more than it saves
         cursor.execute(_DELETE_DAY_SQL, args)
         cursor.execute(_INSERT_DAY_SQL, args)
         written = dict(zip(ROLLUPS, cursor.fetchone(), strict=True))
+        cursor.execute(_STORE_SESSIONS_SQL, args)
+        written[SESSIONS_TABLE] = cursor.rowcount
         _month_refresh(cursor, args)
         cursor.execute(
-            "UPDATE aggregation_aggregationday SET stale = false, aggregated_at = now() "
-            "WHERE id = %s",
-            [row[0]],
+            "UPDATE aggregation_aggregationday SET stale = false, aggregated_at = now(), "
+            "timezone = %s, sessions_stored = true WHERE id = %s",
+            [args["time_zone"], day_id],
         )
     return written
 
@@ -172,6 +225,7 @@ insert_{n} AS (
     return sql + "SELECT " + ", ".join(counts)
 
 
+_STORE_SESSIONS_SQL = sessions_day_store_sql(timestamp_ranges_condition(1))
 _DELETE_DAY_SQL = _delete_day_sql()
 _INSERT_DAY_SQL = _insert_day_sql()
 _DELETE_MONTH_SQL = month_delete_sql()

@@ -10,7 +10,8 @@ shaped like its table (its `columns`, after `website_id`). It is used twice:
 
 Parameters:
 
-- `website_id`, `page_view`, `custom`, `session_gap` (`SQL_CONSTANTS`);
+- `website_id`, `time_zone` (the website's: days are its local dates), and `page_view`,
+  `custom`, `session_gap` (`SQL_CONSTANTS`);
 - `{ranges}` (replaced in the text): the timestamp ranges to read, as a condition on `e`;
 - `include_bots`: whether bot events are read (their rows carry `is_bot = true`);
 - `group_filter`: the `content_group` slice to compute: NULL for every slice (aggregation), ''
@@ -18,7 +19,7 @@ Parameters:
   keeps its own page views.
 
 Definitions (those of `reports.reference`, which the tests check this against): excluded
-traffic never counts; sessions are a visitor's events of one UTC day and one bot verdict,
+traffic never counts; sessions are a visitor's events of one local day and one bot verdict,
 ordered by time then id and split where the gap to the previous event exceeds 30 minutes; a
 visit is a session with a page view; a visit is in the slice of each group it viewed a page of;
 its source and device are those of its first event; its landing (exit) page is its first (last)
@@ -45,7 +46,8 @@ SQL_CONSTANTS = {
 
 EVENTS = """
 events AS (
-    SELECT e.id, e.timestamp AS ts, (e.timestamp AT TIME ZONE 'UTC')::date AS day, e.ip_hash,
+    SELECT e.id, e.timestamp AS ts, (e.timestamp AT TIME ZONE %(time_zone)s)::date AS day,
+           e.ip_hash,
            e.is_bot, e.event_type, e.event_name, e.path, e.content_group,
            e.referrer_channel, e.referrer_domain, e.utm_source, e.utm_medium, e.utm_campaign,
            e.device_type, e.browser_family, e.os_family, e.screen_bucket

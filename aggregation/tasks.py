@@ -35,12 +35,21 @@ def aggregate_day(website_id: str, day: str) -> None:
 
 @shared_task
 def aggregate_pending_days() -> int:
-    """The nightly run: yesterday and every stale or missed day before today, one task each."""
-    pending = selectors.aggregation_days_pending(before=timezone.now().date())
+    """The hourly run: every day that is over in its website's time zone and stale, missed or
+    to be realigned to a new time zone, one task each. Imports queue it when they end."""
+    pending = selectors.aggregation_days_pending(now=timezone.now())
     for website_id, day in pending:
         aggregate_day.delay(website_id, day.isoformat())
     logger.info("Queued aggregation of %d website-days", len(pending))
     return len(pending)
+
+
+@shared_task
+def website_days_realign(website_id: str) -> int:
+    """After a time zone change: makes sure every local day of the website's raw events has its
+    bookkeeping row, then queues the aggregation of its days (`aggregate_pending_days`)."""
+    services.website_days_realign(website_id=uuid.UUID(website_id))
+    return aggregate_pending_days()
 
 
 @shared_task

@@ -15,22 +15,23 @@ app.autodiscover_tasks()
 # flood the worker with stale runs when it comes back.
 _DAY = 24 * 60 * 60
 app.conf.beat_schedule = {
-    # Yesterday's visitors must not be re-identifiable: salts older than yesterday go at 00:05.
+    # A day's visitors must not be re-identifiable once the day is over in every time zone.
     "ingest-salts-expire": {
         "task": "ingest.tasks.salts_expire",
-        "schedule": crontab(minute=5, hour=0),
-        "options": {"expires": _DAY},
+        "schedule": crontab(minute=5),
+        "options": {"expires": 60 * 60},
     },
     "ingest-partitions-create": {
         "task": "ingest.tasks.event_partitions_create",
         "schedule": crontab(minute=10, hour=0),
         "options": {"expires": _DAY},
     },
-    # Yesterday, and every stale or missed day: one aggregate_day task per website and day.
-    "aggregation-nightly": {
+    # Every day that is over in its website's time zone (midnight comes every hour somewhere)
+    # and stale, missed or to realign: one aggregate_day task per website and day.
+    "aggregation-pending": {
         "task": "aggregation.tasks.aggregate_pending_days",
-        "schedule": crontab(minute=15, hour=0),
-        "options": {"expires": _DAY},
+        "schedule": crontab(minute=15),
+        "options": {"expires": 60 * 60},
     },
     # Deleted websites are purged as soon as they are deleted; this resumes any purge that died.
     "websites-purges-resume": {

@@ -49,7 +49,11 @@ def random_event(rng: random.Random, website_id: str, host: str) -> dict:
         "website_id": website_id,
         "event_type": event_type,
         "url": f"https://{host}{path}"
-        + ("?utm_source=newsletter&utm_medium=email" if rng.random() < 0.1 else ""),
+        + (
+            "?utm_source=newsletter&utm_medium=email&utm_content=footer"
+            if rng.random() < 0.1
+            else ""
+        ),
         "path": path,
         "referrer": rng.choice(REFERRERS),
         "screen_width": rng.choice([375, 390, 768, 1280, 1440, 1920, 2560]),

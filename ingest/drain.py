@@ -11,7 +11,7 @@ import logging
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 import django.db
 import psycopg
@@ -72,13 +72,16 @@ def events_store(rows: Sequence[EventRow]) -> int:
                 for row in rows:
                     copy.write_row(row)
             aggregation_days_mark_stale(
-                website_days={
-                    (row.website_id, date.fromisoformat(row.timestamp[:10])) for row in rows
-                }
+                website_instants={(row.website_id, _quarter_hour(row.timestamp)) for row in rows}
             )
     except ROW_REFUSED as error:
         raise RowRefused(str(error).strip()) from error
     return len(rows)
+
+
+def _quarter_hour(timestamp: str) -> datetime:
+    instant = datetime.fromisoformat(timestamp)
+    return instant.replace(minute=instant.minute // 15 * 15, second=0, microsecond=0)
 
 
 def _live_websites(website_ids: set[str]) -> set[str]:
@@ -188,9 +191,10 @@ def _decode(entries: Iterable[BufferEntry]) -> _Batch:
             )
             continue
         try:
-            batch.rows.append((entry.entry_id, EventRow(*json.loads(text))))
+            batch.rows.append((entry.entry_id, EventRow.from_buffer(json.loads(text))))
         except (ValueError, TypeError) as error:
-            # Not a row this version writes: another deployment's, or a corrupted entry.
+            # Not a row of this version nor of an older one (EventRow.from_buffer): another
+            # deployment's, or a corrupted entry.
             batch.dead.append((entry.entry_id, text, f"not an event row: {error}"))
     return batch
 
@@ -274,7 +278,7 @@ def dead_letters_replay(*, ids: Iterable[int] | None = None) -> DrainResult:
         result.entries += 1
         with transaction.atomic():
             try:
-                row = EventRow(*json.loads(letter.payload))
+                row = EventRow.from_buffer(json.loads(letter.payload))
                 stored = events_store([row])
             except (ValueError, TypeError) as error:
                 letter.reason = f"not an event row: {error}"

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, urlsplit
 
 import crawleruseragents
@@ -208,7 +208,18 @@ def _device_type(user_agent: str, *, os_family: str, device: str) -> DeviceType:
 
 # --- UTM parameters ------------------------------------------------------------------------------
 
-_UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign")
+
+class Utm(NamedTuple):
+    """The five UTM values of an event, cleaned (None when absent or blank)."""
+
+    source: str | None
+    medium: str | None
+    campaign: str | None
+    term: str | None
+    content: str | None
+
+
+_UTM_KEYS = tuple(f"utm_{name}" for name in Utm._fields)
 
 
 def _utm_clean(value: str | None) -> str | None:
@@ -219,10 +230,22 @@ def _utm_clean(value: str | None) -> str | None:
 
 
 def utm_extract(
-    url: str, *, utm_source: str | None, utm_medium: str | None, utm_campaign: str | None
-) -> tuple[str | None, str | None, str | None]:
-    """(source, medium, campaign): body values when given, else the url's query string's."""
-    given = (_utm_clean(utm_source), _utm_clean(utm_medium), _utm_clean(utm_campaign))
+    url: str,
+    *,
+    utm_source: str | None,
+    utm_medium: str | None,
+    utm_campaign: str | None,
+    utm_term: str | None,
+    utm_content: str | None,
+) -> Utm:
+    """Each UTM value: the body's when given, else the url's query string's."""
+    given = Utm(
+        _utm_clean(utm_source),
+        _utm_clean(utm_medium),
+        _utm_clean(utm_campaign),
+        _utm_clean(utm_term),
+        _utm_clean(utm_content),
+    )
     if all(given) or "utm_" not in url:
         return given
     try:
@@ -233,10 +256,9 @@ def utm_extract(
     for key, value in parse_qsl(query):
         if key in _UTM_KEYS and key not in from_url:
             from_url[key] = value
-    source, medium, campaign = (
+    return Utm._make(
         body or _utm_clean(from_url.get(key)) for body, key in zip(given, _UTM_KEYS, strict=True)
     )
-    return source, medium, campaign
 
 
 # --- referrer ------------------------------------------------------------------------------------

@@ -61,6 +61,9 @@ class Event(models.Model):
     utm_source = models.CharField(max_length=255, null=True)  # noqa: DJ001
     utm_medium = models.CharField(max_length=255, null=True)  # noqa: DJ001
     utm_campaign = models.CharField(max_length=255, null=True)  # noqa: DJ001
+    # Added later: in the table (and in EventRow) they follow `properties`.
+    utm_term = models.CharField(max_length=255, null=True)  # noqa: DJ001
+    utm_content = models.CharField(max_length=255, null=True)  # noqa: DJ001
     browser_family = models.CharField(max_length=64)
     os_family = models.CharField(max_length=64)
     device_type = models.SmallIntegerField(choices=DeviceType.choices)

@@ -1,71 +1,62 @@
 """Monthly partitions of the events table, created ahead of the rows that need them."""
 
-import logging
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, time
+from datetime import date
 
-from django.db import OperationalError, connection, transaction
+from django.db import connection
 
-logger = logging.getLogger(__name__)
+from analytics_site.calendar import month_start, next_month, previous_month
+from analytics_site.partitions import month_partition_name, month_partitions_ensure
 
-# Creating a partition locks the whole events table (ACCESS EXCLUSIVE): while it waits for
-# running reports, every insert queues behind it. It gives up after this long instead.
-PARTITION_LOCK_TIMEOUT = "1s"
-
-
-def utc_midnight(day: date) -> datetime:
-    """The first instant of a UTC day: where days, and so partitions and rollups, begin."""
-    return datetime.combine(day, time.min, tzinfo=UTC)
-
-
-def month_start(day: date) -> date:
-    return day.replace(day=1)
-
-
-def next_month(month: date) -> date:
-    return date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+EVENTS_TABLE = "ingest_event"
 
 
 def partition_name(month: date) -> str:
-    return f"ingest_event_y{month.year:04d}m{month.month:02d}"
+    return month_partition_name(EVENTS_TABLE, month)
 
 
 def event_partitions_ensure(*, months: Iterable[date]) -> None:
-    """Creates the partitions for the given months (any day in the month) if missing.
+    """Creates the partitions for the given months (any day in the month), and for the months
+    before and after each, if missing.
 
-    One catalog query when they all exist, which is the case for nearly every batch.
+    The neighbours hold the instants of the month's first and last local days in time zones
+    east and west of UTC, so a month with events never borders a month without a partition
+    unless retention dropped it (`aggregation.retention.raw_events_dropped` relies on it).
     """
-    wanted = sorted({month_start(month) for month in months})
-    if not wanted:
-        return
+    month_partitions_ensure(
+        parent=EVENTS_TABLE,
+        months={
+            neighbour
+            for month in {month_start(month) for month in months}
+            for neighbour in (previous_month(month), month, next_month(month))
+        },
+        instants=True,
+    )
+
+
+# The partitions of the events table (`child`), named ingest_event_yYYYYmMM.
+_PARTITIONS_SQL = """
+FROM pg_inherits
+JOIN pg_class parent ON parent.oid = pg_inherits.inhparent
+JOIN pg_class child ON child.oid = pg_inherits.inhrelid
+WHERE parent.relname = 'ingest_event'
+"""
+
+# The first day whose events are all held, in every time zone: the day after the oldest
+# partition's first day (NULL without partitions). SQL, so that it can join a larger query.
+EVENTS_HELD_FROM_SQL = f"""
+SELECT min(to_date(right(child.relname, 7), 'YYYY"m"MM')) + 1
+{_PARTITIONS_SQL}
+"""
+
+
+def event_partitions_existing() -> set[date]:
+    """The months whose events partition exists."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT name FROM unnest(%s::text[]) AS name WHERE to_regclass(name) IS NULL",
-            [[partition_name(month) for month in wanted]],
-        )
-        missing = {name for (name,) in cursor.fetchall()}
-        if not missing:
-            return
-        cursor.execute("SELECT current_setting('lock_timeout')")
-        (previous,) = cursor.fetchone()
-        set_lock_timeout = "SELECT set_config('lock_timeout', %s, true)"
-        try:
-            # A savepoint when called in the drainer's transaction: a timeout undoes only this.
-            with transaction.atomic():
-                cursor.execute(set_lock_timeout, [PARTITION_LOCK_TIMEOUT])
-                for month in wanted:
-                    if partition_name(month) in missing:
-                        cursor.execute(
-                            f"CREATE TABLE IF NOT EXISTS {partition_name(month)} "
-                            f"PARTITION OF ingest_event "
-                            f"FOR VALUES FROM ('{month.isoformat()} 00:00:00+00') "
-                            f"TO ('{next_month(month).isoformat()} 00:00:00+00')"
-                        )
-                # SET LOCAL outlives a released savepoint: the caller's own statements get theirs.
-                cursor.execute(set_lock_timeout, [previous])
-        except OperationalError:
-            logger.warning("Could not create partitions %s now: the events table is busy", missing)
-            raise
+        cursor.execute(f"SELECT child.relname {_PARTITIONS_SQL}")
+        names = [name for (name,) in cursor.fetchall()]
+    # ingest_event_yYYYYmMM
+    return {date(int(name[-7:-3]), int(name[-2:]), 1) for name in names}
 
 
 def event_partition_exists(*, month: date) -> bool:

@@ -28,7 +28,7 @@ COLUMN_WIDTHS = {column: width for _, column, width in TEXT_COLUMNS}
 MAX_BODY_BYTES = 32 * 1024
 MAX_URL_LENGTH = 2048
 MAX_PATH_LENGTH = COLUMN_WIDTHS["path"]
-MAX_UTM_LENGTH = COLUMN_WIDTHS["utm_source"]
+MAX_UTM_LENGTH = COLUMN_WIDTHS["utm_source"]  # as wide as the other utm_* columns
 MAX_EVENT_NAME_LENGTH = COLUMN_WIDTHS["event_name"]
 MAX_PROPERTIES_BYTES = 8 * 1024
 MAX_PROPERTIES_DEPTH = 4
@@ -54,6 +54,8 @@ class CollectPayload:
     utm_source: str | None
     utm_medium: str | None
     utm_campaign: str | None
+    utm_term: str | None
+    utm_content: str | None
 
 
 def body_parse(body: bytes) -> dict:
@@ -121,6 +123,8 @@ def payload_validate(data: dict) -> CollectPayload:
         utm_source=_string(data, "utm_source", max_length=MAX_UTM_LENGTH),
         utm_medium=_string(data, "utm_medium", max_length=MAX_UTM_LENGTH),
         utm_campaign=_string(data, "utm_campaign", max_length=MAX_UTM_LENGTH),
+        utm_term=_string(data, "utm_term", max_length=MAX_UTM_LENGTH),
+        utm_content=_string(data, "utm_content", max_length=MAX_UTM_LENGTH),
     )
 
 
@@ -144,6 +148,8 @@ _ROW_SOURCES = {
     "utm_source": "url: utm_source",
     "utm_medium": "url: utm_medium",
     "utm_campaign": "url: utm_campaign",
+    "utm_term": "url: utm_term",
+    "utm_content": "url: utm_content",
 }
 
 

@@ -2,6 +2,8 @@
 
 Values are already in PostgreSQL's text form (ISO timestamps, hex hashes, JSON text), so the
 drainer passes them through untouched; in the buffer a row is a JSON array of these fields.
+New columns are only ever appended, so that a row buffered by an older version is a prefix of
+this version's row (see EventRow.from_buffer).
 """
 
 from typing import NamedTuple
@@ -28,6 +30,29 @@ class EventRow(NamedTuple):
     is_bot: bool
     is_excluded: bool
     properties: str | None
+    # Appended after `properties`: rows buffered before these columns existed lack them.
+    utm_term: str | None
+    utm_content: str | None
 
+    @classmethod
+    def from_buffer(cls, values: object) -> "EventRow":
+        """The row of a decoded buffer entry (or dead letter): this version's or an older one's.
+
+        An older version's row has the leading fields only; the columns added since are NULL.
+        Raises TypeError for anything else.
+        """
+        if not isinstance(values, list):
+            raise TypeError(f"a row is a JSON array, not {type(values).__name__}")
+        if len(values) not in (len(cls._fields), _OLDER_ROW_LENGTH):
+            raise TypeError(
+                f"a row has {len(cls._fields)} fields ({_OLDER_ROW_LENGTH} before utm_term and "
+                f"utm_content), not {len(values)}"
+            )
+        return cls(*values, *(None,) * (len(cls._fields) - len(values)))
+
+
+# The fields of a row buffered by the versions before utm_term and utm_content: such rows may
+# still wait in Redis, or among the dead letters, after an upgrade.
+_OLDER_ROW_LENGTH = 20
 
 EVENT_COLUMNS = EventRow._fields

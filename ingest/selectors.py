@@ -18,6 +18,7 @@ _SITE_CACHE_MAX_ENTRIES = 50_000
 class SiteConfig:
     id: uuid.UUID
     domain: str
+    timezone: str  # its days, and so its visitors' daily salts, are dates in this zone
     content_groups: tuple[dict, ...]
     excluded_networks: tuple[IPv4Network | IPv6Network, ...]
 
@@ -33,7 +34,7 @@ def site_config_get(*, website_id: uuid.UUID) -> SiteConfig | None:
         return cached[1]
     website = (
         Website.objects.filter(pk=website_id)
-        .only("id", "domain", "content_groups", "excluded_ips")
+        .only("id", "domain", "timezone", "content_groups", "excluded_ips")
         .first()
     )
     config = None
@@ -41,6 +42,7 @@ def site_config_get(*, website_id: uuid.UUID) -> SiteConfig | None:
         config = SiteConfig(
             id=website.id,
             domain=website.domain,
+            timezone=website.timezone,
             content_groups=tuple(website.content_groups),
             excluded_networks=excluded_networks(website.excluded_ips),
         )

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from django.utils import timezone
 
+from analytics_site.calendar import local_date
 from analytics_site.net import client_key
 from analytics_site.ratelimit import RateLimitUsage
 from ingest import buffer
@@ -43,8 +44,16 @@ class CollectOutcome(enum.Enum):
 _salts: dict[date, bytes] = {}
 
 
+# Late events (a beacon queued by a closing tab) still get their day's salt this long after the
+# day is over everywhere.
+SALT_GRACE = timedelta(hours=1)
+# The last zone to leave a date (UTC-12) leaves it this long after UTC does.
+_LAST_MIDNIGHT_AFTER_UTC = timedelta(hours=12)
+
+
 def daily_salt(*, day: date) -> bytes:
-    """The random salt of a UTC day, shared by every process through the database."""
+    """The random salt of a date, shared by every process through the database. An event gets
+    the salt of its local date in its website's time zone."""
     salt = _salts.get(day)
     if salt is None:
         DailySalt.objects.bulk_create(
@@ -52,16 +61,19 @@ def daily_salt(*, day: date) -> bytes:
         )
         salt = bytes(DailySalt.objects.get(day=day).salt)
         # Forget salts that the database no longer keeps (see salts_expire).
-        for old_day in [cached for cached in _salts if cached < day - timedelta(days=1)]:
+        # Dates in use somewhere span three days (UTC+14 to UTC-12).
+        for old_day in [cached for cached in _salts if cached < day - timedelta(days=2)]:
             del _salts[old_day]
         _salts[day] = salt
     return salt
 
 
-def salts_expire(*, today: date) -> int:
-    """Destroys salts older than yesterday, so older visitor hashes can never be recomputed."""
-    deleted, _ = DailySalt.objects.filter(day__lt=today - timedelta(days=1)).delete()
-    for old_day in [cached for cached in _salts if cached < today - timedelta(days=1)]:
+def salts_expire(*, now: datetime) -> int:
+    """Destroys the salts of dates that are over in every time zone (plus `SALT_GRACE`), so
+    those days' visitor hashes can never be recomputed."""
+    first_kept = (now.astimezone(UTC) - _LAST_MIDNIGHT_AFTER_UTC - SALT_GRACE).date()
+    deleted, _ = DailySalt.objects.filter(day__lt=first_kept).delete()
+    for old_day in [cached for cached in _salts if cached < first_kept]:
         del _salts[old_day]
     return deleted
 
@@ -89,17 +101,19 @@ def event_row(
     row that PostgreSQL would refuse is ever buffered.
     """
     agent = user_agent_parse(user_agent)
-    utm_source, utm_medium, utm_campaign = utm_extract(
+    utm = utm_extract(
         payload.url,
         utm_source=payload.utm_source,
         utm_medium=payload.utm_medium,
         utm_campaign=payload.utm_campaign,
+        utm_term=payload.utm_term,
+        utm_content=payload.utm_content,
     )
     referrer_domain, channel = referrer_classify(
-        payload.referrer, site_domain=site.domain, utm_medium=utm_medium
+        payload.referrer, site_domain=site.domain, utm_medium=utm.medium
     )
     ip_hash = visitor_hash(
-        salt=daily_salt(day=timestamp.astimezone(UTC).date()),
+        salt=daily_salt(day=local_date(timestamp, site.timezone)),
         ip=ip,
         user_agent=user_agent,
         website_id=site.id,
@@ -112,9 +126,9 @@ def event_row(
         payload.path,
         referrer_domain,
         int(channel),
-        utm_source,
-        utm_medium,
-        utm_campaign,
+        utm.source,
+        utm.medium,
+        utm.campaign,
         agent.browser_family,
         agent.os_family,
         int(agent.device_type),
@@ -125,6 +139,8 @@ def event_row(
         agent.is_bot,
         ip_excluded(ip, site.excluded_networks),
         None if payload.properties is None else _json_text(payload.properties),
+        utm.term,
+        utm.content,
     )
     event_row_check(row)
     return row

@@ -9,7 +9,7 @@ from ingest.partitions import event_partitions_ensure_ahead
 
 @shared_task
 def salts_expire() -> int:
-    return services.salts_expire(today=timezone.now().date())
+    return services.salts_expire(now=timezone.now())
 
 
 @shared_task

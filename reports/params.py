@@ -5,23 +5,33 @@ and adds only its parameters. `report_params_build` then resolves the period to 
 website and returns the immutable `ReportParams` that every selector takes.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
+from uuid import UUID
 
 from django.db import connection
 from django.utils import timezone
 from rest_framework import serializers
 
+from analytics_site.calendar import add_years, local_date
+from analytics_site.text import UNSTORABLE_CHARACTERS
+from stats.dimensions import dimension_get
+from stats.time import (
+    COMPARES,
+    MAX_RANGE_YEARS,
+    PERIODS,
+    DateRange,
+    comparison_resolve,
+    period_resolve,
+)
 from websites.models import Website
 
-PERIODS = ("yesterday", "today", "7d", "30d", "90d", "12m", "ytd", "all")
-LAST_DAYS = {"7d": 7, "30d": 30, "90d": 90}
-COMPARES = ("previous_period", "yoy")
-MAX_RANGE_YEARS = 5
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 500
 MAX_FUNNEL_STEPS = 10
+MAX_SEARCH_LENGTH = 100
 TIMESERIES_METRICS = (
     "visits",
     "pageviews",
@@ -38,35 +48,12 @@ def utc_now() -> datetime:
     return timezone.now()
 
 
-def add_years(day: date, years: int) -> date:
-    """The same date `years` later (or earlier); 29 February becomes 28 February."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
-
-
-@dataclass(frozen=True)
-class DateRange:
-    start: date
-    end: date  # inclusive
-
-    @property
-    def days(self) -> int:
-        return (self.end - self.start).days + 1
-
-    def as_dict(self) -> dict[str, str]:
-        return {"start": self.start.isoformat(), "end": self.end.isoformat()}
-
-    def label(self) -> str:
-        return f"{self.start.isoformat()} to {self.end.isoformat()}"
-
-
 @dataclass(frozen=True)
 class ReportParams:
     period: DateRange
     comparison: DateRange | None = None
     include_bots: bool = False
+    time_zone: str = "UTC"  # the website's: every day above is a local day
     content_group: str | None = None
     page: int = 1
     per_page: int | None = DEFAULT_PER_PAGE  # None: every row (CSV exports)
@@ -100,8 +87,8 @@ class ReportParamsSerializer(serializers.Serializer):
         if end is not None and start is None:
             raise serializers.ValidationError({"start_date": "Required when end_date is given."})
         if start is not None:
-            # A start date alone runs through today.
-            end = attrs["end_date"] = end or self.context["today"]
+            # A start date alone runs through the website's (local) today.
+            end = attrs["end_date"] = end or self._today(attrs["website_id"])
             if start > end:
                 raise serializers.ValidationError({"start_date": "Must not be after end_date."})
             if end == date.max:
@@ -119,6 +106,10 @@ class ReportParamsSerializer(serializers.Serializer):
                         {"compare": f"The comparison period would start before {date.min}."}
                     ) from None
         return attrs
+
+    def _today(self, website_id) -> date:
+        today = self.context["today"]
+        return today(website_id) if callable(today) else today
 
 
 def _years_reached(start: date, end: date, years: int) -> bool:
@@ -154,13 +145,39 @@ class TimeseriesParamsSerializer(ReportParamsSerializer):
     path = serializers.CharField(max_length=1024, required=False)
 
 
+class FilterValuesParamsSerializer(ReportParamsSerializer):
+    dimension = serializers.CharField(max_length=80)
+    search = serializers.CharField(max_length=MAX_SEARCH_LENGTH, required=False)
+
+    def validate_dimension(self, value: str) -> str:
+        try:
+            dimension = dimension_get(value)
+        except KeyError:
+            raise serializers.ValidationError(f"Unknown dimension {value!r}.") from None
+        if dimension.level == "time":
+            raise serializers.ValidationError("Time dimensions have no values to filter by.")
+        return value
+
+    def validate_search(self, value: str) -> str:
+        if UNSTORABLE_CHARACTERS.search(value):
+            raise serializers.ValidationError("Control characters are not allowed.")
+        return value
+
+
 COMMON_PARAMS = frozenset(ReportParamsSerializer().fields)
 
 
 def report_params_parse(
-    *, serializer_class: type[ReportParamsSerializer], query, today: date
+    *,
+    serializer_class: type[ReportParamsSerializer],
+    query,
+    today: date | Callable[[UUID], date],
 ) -> dict:
-    """Validates a request's query string (`QueryDict`); raises DRF's ValidationError (400)."""
+    """Validates a request's query string (`QueryDict`); raises DRF's ValidationError (400).
+
+    `today` is the day a `start_date` alone runs through, or a function giving it for the
+    website id, called only then (the website's local today).
+    """
     data = {key: query.get(key) for key in query}
     if "steps" in serializer_class().fields:
         # `steps[]=/a&steps[]=/b` as the spec writes it; a plain repeated `steps` works too.
@@ -171,33 +188,8 @@ def report_params_parse(
     return serializer.validated_data
 
 
-def period_resolve(*, period: str, today: date, first_day: date | None = None) -> DateRange:
-    """The UTC days of a named period, all ending today except `yesterday`."""
-    if period == "today":
-        return DateRange(today, today)
-    if period == "yesterday":
-        return DateRange(today - timedelta(days=1), today - timedelta(days=1))
-    if period in LAST_DAYS:
-        return DateRange(today - timedelta(days=LAST_DAYS[period] - 1), today)
-    if period == "12m":
-        return DateRange(add_years(today, -1) + timedelta(days=1), today)
-    if period == "ytd":
-        return DateRange(today.replace(month=1, day=1), today)
-    if period == "all":
-        return DateRange(min(first_day or today, today), today)
-    raise ValueError(f"unknown period {period!r}")
-
-
-def comparison_resolve(*, compare: str, period: DateRange) -> DateRange:
-    if compare == "previous_period":
-        return DateRange(
-            period.start - timedelta(days=period.days), period.start - timedelta(days=1)
-        )
-    return DateRange(add_years(period.start, -1), add_years(period.end, -1))
-
-
 def website_first_day(*, website: Website) -> date:
-    """The first UTC day of the website: its creation, or its first event if earlier (imports).
+    """The first local day of the website: its creation, or its first event if earlier (imports).
 
     The first event is looked up in the raw events and in the daily totals, which outlive the
     raw events that retention removes (an aggregated day without events has no totals row).
@@ -206,16 +198,16 @@ def website_first_day(*, website: Website) -> date:
         cursor.execute(
             """
             SELECT least(
-                (SELECT min(timestamp AT TIME ZONE 'UTC')::date
+                (SELECT min(timestamp AT TIME ZONE %(time_zone)s)::date
                  FROM ingest_event WHERE website_id = %(website)s),
                 (SELECT min(day) FROM aggregation_daytotal
                  WHERE website_id = %(website)s AND NOT is_month)
             )
             """,
-            {"website": website.pk},
+            {"website": website.pk, "time_zone": website.timezone},
         )
         (first_event_day,) = cursor.fetchone()
-    created = website.created_at.astimezone(UTC).date()
+    created = local_date(website.created_at, website.timezone)
     return min(created, first_event_day) if first_event_day else created
 
 
@@ -232,7 +224,7 @@ def report_params_build(
     `max_days` bounds the period of a report that reads raw events (DRF's ValidationError, 400).
     """
     now = now or utc_now()
-    today = now.astimezone(UTC).date()
+    today = local_date(now, website.timezone)
     if data.get("start_date"):
         period = DateRange(data["start_date"], data["end_date"])
     else:
@@ -249,6 +241,7 @@ def report_params_build(
         period=period,
         comparison=comparison_resolve(compare=compare, period=period) if compare else None,
         include_bots=data["include_bots"] == "true",
+        time_zone=website.timezone,
         content_group=data.get("content_group"),
         page=data["page"] if paginate else 1,
         per_page=data["per_page"] if paginate else None,

@@ -7,15 +7,16 @@ rollups of the `aggregation` app, and `tests/aggregation` proves that both give 
 Every period report starts from the same common table expressions, so they all agree on what a
 visit is:
 
-- `events`: the website's counted events in the period's UTC days (never excluded traffic; bots
-  only with `include_bots`), with their UTC `day`.
+- `events`: the website's counted events in the period's days (never excluded traffic; bots
+  only with `include_bots`), with their `day`: the date in the website's time zone.
 - `sessioned`: each event numbered within its visitor's day (`seq`) and given its `session_no`: a
   visitor's events are ordered by time (then id) and a new session starts wherever the gap to the
   previous event exceeds 30 minutes (`lag()` and a running count of starts over one window).
-  Sessions are partitioned by (day, ip_hash, is_bot), so none crosses midnight UTC (the visitor
-  hash changes there anyway: daily salt) and none mixes bot and human events (one hash covers one
-  User-Agent, which decides the verdict; should a bot list update flip it within a day, the two
-  halves stay apart). Daily rollups split by `is_bot` can then reproduce every figure.
+  Sessions are partitioned by (day, ip_hash, is_bot), so none crosses the website's midnight
+  (the visitor hash changes there anyway: its daily salt is the local date's) and none mixes bot
+  and human events (one hash covers one User-Agent, which decides the verdict; should a bot list
+  update flip it within a day, the two halves stay apart). Daily rollups split by `is_bot` can
+  then reproduce every figure.
 - `visits`: one row per session holding at least one counted `page_view` (with `content_group`,
   one in that group), with the attributes of its first event, its landing and exit pages, its
   page view count and its duration.
@@ -29,13 +30,14 @@ SQL fragments chosen per request come from constants in this module.
 
 from collections.abc import Iterable, Iterator
 from datetime import timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db import connection
 
+from analytics_site.calendar import local_days_instants
 from ingest.models import Channel, DeviceType, EventType, ScreenBucket
-from ingest.partitions import utc_midnight
 from reports.params import DateRange, ReportParams
+from stats.metrics import change_pct, round_2
 from websites.models import Website
 
 SESSION_GAP = timedelta(minutes=30)
@@ -50,8 +52,8 @@ CUSTOM = EventType.CUSTOM.value
 
 EVENTS_CTE = """
 events AS (
-    SELECT e.id, e.timestamp AS ts, (e.timestamp AT TIME ZONE 'UTC')::date AS day, e.ip_hash,
-           e.is_bot, e.event_type, e.event_name, e.path, e.content_group,
+    SELECT e.id, e.timestamp AS ts, (e.timestamp AT TIME ZONE %(time_zone)s)::date AS day,
+           e.ip_hash, e.is_bot, e.event_type, e.event_name, e.path, e.content_group,
            e.referrer_channel, e.referrer_domain, e.utm_source, e.utm_medium, e.utm_campaign,
            e.device_type, e.browser_family, e.os_family, e.screen_bucket
     FROM ingest_event e
@@ -135,6 +137,7 @@ VISITS_CTE = visits_cte()
 def _base_args(*, website: Website, params: ReportParams, ranges: list[DateRange]) -> dict:
     args = {
         "website_id": website.pk,
+        "time_zone": params.time_zone,
         "include_bots": params.include_bots,
         "content_group": params.content_group,
         "path": None,
@@ -145,8 +148,9 @@ def _base_args(*, website: Website, params: ReportParams, ranges: list[DateRange
         "offset": params.offset,
     }
     for index, days in enumerate(ranges):
-        args[f"from_{index}"] = utc_midnight(days.start)
-        args[f"to_{index}"] = utc_midnight(days.end + timedelta(days=1))
+        args[f"from_{index}"], args[f"to_{index}"] = local_days_instants(
+            days.start, days.end, params.time_zone
+        )
     return args
 
 
@@ -214,16 +218,6 @@ def rate(numerator: int | Decimal, denominator: int | Decimal) -> float:
     if not denominator:
         return 0.0
     return round_2(Decimal(numerator) * 100 / Decimal(denominator))
-
-
-def round_2(value: Decimal) -> float:
-    return float(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
-
-
-def change_pct(value: float, previous: float) -> float | None:
-    if not previous:
-        return None
-    return round_2((Decimal(str(value)) - Decimal(str(previous))) * 100 / Decimal(str(previous)))
 
 
 def mean_seconds(total: Decimal | int | None, count: int) -> int:

@@ -37,6 +37,11 @@ from reports.reference import (
     summary_payload,
     summary_periods_args,
 )
+from stats.dimensions import dimension_get
+from stats.filters import Leaf
+from stats.metrics import METRICS
+from stats.query import MAX_LIMIT, Query
+from stats.runner import query_run
 from websites.models import Website
 
 __all__ = [
@@ -44,6 +49,7 @@ __all__ = [
     "SOURCES_KEYS",
     "report_custom_events",
     "report_devices",
+    "report_filter_values",
     "report_flow",
     "report_funnel",
     "report_pages",
@@ -75,10 +81,10 @@ def _source(
     """
     ranges = ranges or [params.period]
     split: DaySplit = day_split(
-        website_id=website.pk, ranges=[(days.start, days.end) for days in ranges], months=months
+        website=website, ranges=[(days.start, days.end) for days in ranges], months=months
     )
     args = rollup_source_args(
-        website_id=website.pk,
+        website=website,
         split=split,
         include_bots=params.include_bots,
         content_group=params.content_group,
@@ -311,4 +317,40 @@ def report_timeseries(*, website: Website, params: ReportParams) -> dict:
         "metric": metric,
         "path": path or "*",
         "series": series,
+    }
+
+
+# --- Filter values ---------------------------------------------------------------------------
+
+
+def report_filter_values(*, website: Website, params: ReportParams) -> dict:
+    """The values of one dimension in the period, most visitors first (for filter drop-downs);
+    `search` keeps those containing it, whatever the case. Answered by the query engine."""
+    dimension = dimension_get(params.extra["dimension"])
+    search = params.extra.get("search")
+    query = Query(
+        website_id=website.pk,
+        timezone=website.timezone,
+        period=None,
+        date_range=params.period,
+        compare=None,
+        comparison=None,
+        metrics=(METRICS["visitors"],),
+        dimensions=(dimension,),
+        filters=(Leaf("contains", dimension, (search,), case_sensitive=False),) if search else (),
+        order_by=(("visitors", "desc"),),
+        limit=params.per_page or MAX_LIMIT,
+        offset=params.offset,
+        include_bots=params.include_bots,
+    )
+    data = query_run(website=website, query=query, paginate=params.per_page is not None)
+    rows = [
+        {"value": result["dimensions"][0], "visitors": result["metrics"][0]}
+        for result in data["results"]
+    ]
+    return {
+        "period": params.period.as_dict(),
+        "dimension": dimension.name,
+        "total": data["meta"]["total_rows"],
+        **paginated(params, rows),
     }

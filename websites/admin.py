@@ -15,13 +15,27 @@ def tracker_snippet(website: Website) -> str:
 
 @admin.register(Website)
 class WebsiteAdmin(admin.ModelAdmin):
-    list_display = ["domain", "account", "id", "created_at"]
+    list_display = ["domain", "account", "timezone", "id", "created_at"]
     list_select_related = ["account"]
     search_fields = ["domain", "=id", "account__name"]
     autocomplete_fields = ["account"]
     readonly_fields = ["id", "created_at", "snippet"]
-    fields = ["id", "account", "domain", "content_groups", "excluded_ips", "snippet", "created_at"]
+    fields = [
+        "id",
+        "account",
+        "domain",
+        "timezone",
+        "content_groups",
+        "excluded_ips",
+        "snippet",
+        "created_at",
+    ]
     show_full_result_count = False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "timezone" in form.changed_data:
+            services.website_timezone_changed(website=obj)
 
     # Deleting goes through the service: the website disappears at once (the default manager,
     # which this admin lists, hides it) and its rows are purged in the background.

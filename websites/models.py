@@ -1,7 +1,7 @@
 import uuid
 
 from django.db import models
-from django.utils import timezone
+from django.utils.timezone import now
 
 from accounts.models import Account, User
 from websites.validators import (
@@ -9,6 +9,7 @@ from websites.validators import (
     validate_content_groups,
     validate_domain,
     validate_excluded_ips,
+    validate_timezone,
 )
 
 
@@ -42,7 +43,11 @@ class Website(models.Model):
     )
     # IPv4/IPv6 addresses and CIDR ranges whose traffic is stored flagged and never counted.
     excluded_ips = models.JSONField(default=list, blank=True, validators=[validate_excluded_ips])
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Every day of the website is a day in this zone (IANA name): periods, sessions, rollups.
+    timezone = models.CharField(
+        max_length=64, default="UTC", db_default="UTC", blank=True, validators=[validate_timezone]
+    )
+    created_at = models.DateTimeField(default=now, editable=False)
     # Set by `website_delete`: the website is gone for every reader at once, and its rows are
     # purged in the background (`website_purge`), which finally deletes this row.
     deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -68,6 +73,7 @@ class Website(models.Model):
 
     def clean(self) -> None:
         self.domain = normalize_domain(self.domain)
+        self.timezone = self.timezone or "UTC"  # a form left blank
 
     def validate_constraints(self, exclude=None) -> None:
         # Forms never edit deleted_at, yet it decides whether the domain must be unique: without

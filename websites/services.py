@@ -2,6 +2,7 @@ import logging
 import uuid
 from collections.abc import Iterable
 
+from celery import current_app
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -27,27 +28,48 @@ def website_create(
     domain: str,
     content_groups: list[dict] | None = None,
     excluded_ips: list[str] | None = None,
+    timezone: str = "UTC",
 ) -> Website:
     website = Website(
         account=account,
         domain=normalize_domain(domain),
         content_groups=content_groups or [],
         excluded_ips=[address.strip() for address in excluded_ips or []],
+        timezone=timezone,
     )
     _save(website)
     return website
 
 
 def website_update(*, website: Website, **changes) -> Website:
-    """Applies the given settings (`domain`, `content_groups`, `excluded_ips`) and saves them."""
+    """Applies the given settings (`domain`, `content_groups`, `excluded_ips`, `timezone`) and
+    saves them. A new time zone realigns the website's days (`website_timezone_changed`)."""
+    realign = "timezone" in changes and changes["timezone"] != website.timezone
     if "domain" in changes:
         changes["domain"] = normalize_domain(changes["domain"])
     if "excluded_ips" in changes:
         changes["excluded_ips"] = [address.strip() for address in changes["excluded_ips"]]
     for field, value in changes.items():
         setattr(website, field, value)
-    _save(website, update_fields=list(changes))
+    with transaction.atomic():
+        _save(website, update_fields=list(changes))
+        if realign:
+            website_timezone_changed(website=website)
     return website
+
+
+def website_timezone_changed(*, website: Website) -> None:
+    """Once the change is committed, has the days still held as raw events re-aggregated at
+    the new midnights, in the background. Reports read those days from the raw events until
+    then; days older than the raw events keep the rollups of their previous zone.
+
+    Queued by name: the rollups are the aggregation app's, which builds on this one.
+    """
+    transaction.on_commit(
+        lambda: current_app.send_task(
+            "aggregation.tasks.website_days_realign", args=[str(website.pk)]
+        )
+    )
 
 
 def website_delete(*, website: Website) -> None:

@@ -2,6 +2,8 @@
 
 import ipaddress
 import re
+import zoneinfo
+from functools import cache
 
 from django.core.exceptions import ValidationError
 
@@ -14,6 +16,20 @@ _DOMAIN = re.compile(
 MAX_CONTENT_GROUPS = 100
 MAX_CONTENT_GROUP_NAME = 100  # the width of the events' content_group column
 MAX_EXCLUDED_IPS = 1000
+
+
+@cache
+def timezone_names() -> frozenset[str]:
+    """The IANA time zone names a website may use (those of the system's tz database, which
+    PostgreSQL on the same machine reads too)."""
+    return frozenset(zoneinfo.available_timezones() - {"localtime", "Factory"})
+
+
+def validate_timezone(name: str) -> None:
+    if not isinstance(name, str) or name not in timezone_names():
+        raise ValidationError(
+            f"Unknown time zone {name!r}: give an IANA name such as 'Europe/Berlin' or 'UTC'."
+        )
 
 
 def normalize_domain(domain: str) -> str:

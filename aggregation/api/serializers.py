@@ -3,12 +3,14 @@ from datetime import timedelta
 from django.utils import timezone
 from rest_framework import serializers
 
+from analytics_site.calendar import LATEST_TIME_ZONE, local_date
+
 
 class AggregateInputSerializer(serializers.Serializer):
     date = serializers.DateField(required=False, input_formats=["%Y-%m-%d"])
 
     def validate_date(self, value):
-        if value > timezone.now().date():
+        if value > local_date(timezone.now(), LATEST_TIME_ZONE):
             raise serializers.ValidationError("Future days cannot be aggregated.")
         return value
 

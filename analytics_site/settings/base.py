@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "ingest",
     "reports",
     "aggregation",
+    "stats",
     "axes",
 ]
 

@@ -1,23 +1,25 @@
 """The report endpoints: one base viewset does everything but naming its selector and CSV."""
 
 from collections.abc import Callable, Iterable
-from datetime import UTC
+from datetime import date
 
 from django.conf import settings
-from django.http import Http404, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from analytics_site.api.renderers import EnvelopeJSONRenderer
+from analytics_site.api.renderers import EnvelopeErrorsMixin, EnvelopeJSONRenderer
 from analytics_site.api.viewsets import TenantScopedViewSet
+from analytics_site.calendar import local_date
 from reports import params as report_params
 from reports import selectors
 from reports.api.renderers import ReportCSVRenderer
 from reports.params import (
     CustomEventsParamsSerializer,
     DateRange,
+    FilterValuesParamsSerializer,
     FunnelParamsSerializer,
     ReportParams,
     ReportParamsSerializer,
@@ -27,7 +29,7 @@ from reports.params import (
 from websites.models import Website
 
 
-class ReportViewSet(TenantScopedViewSet):
+class ReportViewSet(EnvelopeErrorsMixin, TenantScopedViewSet):
     """GET /api/v1/reports/<name>?website_id=…: JSON (the envelope) or CSV.
 
     The website is looked up through `Website.objects.for_user(caller)`: another account's
@@ -54,7 +56,7 @@ class ReportViewSet(TenantScopedViewSet):
         data = report_params.report_params_parse(
             serializer_class=self.params_serializer_class,
             query=request.query_params,
-            today=now.astimezone(UTC).date(),
+            today=lambda website_id: self._local_today(website_id, now),
         )
         website = self.get_queryset().filter(pk=data["website_id"]).first()
         if website is None:
@@ -67,6 +69,12 @@ class ReportViewSet(TenantScopedViewSet):
         if as_csv:
             return self.csv_response(website=website, params=params, payload=payload)
         return Response(payload)
+
+    def _local_today(self, website_id, now) -> date:
+        """The caller's website's today, in its time zone (UTC for an unknown one: the look-up
+        that follows answers 404)."""
+        website = self.get_queryset().filter(pk=website_id).only("timezone").first()
+        return local_date(now, website.timezone if website else "UTC")
 
     # --- CSV ---------------------------------------------------------------------------------
 
@@ -92,22 +100,6 @@ class ReportViewSet(TenantScopedViewSet):
         )
         filename = f"{self.report_name}-{website.domain}-{days.start}-{days.end}.csv"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
-
-    # --- Errors are always the JSON envelope -------------------------------------------------
-
-    def perform_content_negotiation(self, request, force=False):
-        try:
-            return super().perform_content_negotiation(request, force)
-        except Http404:
-            # An unknown `?format=`: answer JSON, where the parameter check reports it (400).
-            renderer = EnvelopeJSONRenderer()
-            return renderer, renderer.media_type
-
-    def handle_exception(self, exc):
-        response = super().handle_exception(exc)
-        self.request.accepted_renderer = EnvelopeJSONRenderer()
-        self.request.accepted_media_type = EnvelopeJSONRenderer.media_type
         return response
 
 
@@ -201,8 +193,10 @@ class RealtimeReportViewSet(ReportViewSet):
     csv_rows_key = "top_pages"
 
     def csv_days(self, params: ReportParams) -> DateRange:
-        since = (params.now - selectors.REALTIME_WINDOW).astimezone(UTC).date()
-        return DateRange(since, params.now.astimezone(UTC).date())
+        since = params.now - selectors.REALTIME_WINDOW
+        return DateRange(
+            local_date(since, params.time_zone), local_date(params.now, params.time_zone)
+        )
 
 
 @extend_schema_view(list=_documented(CustomEventsParamsSerializer))
@@ -228,6 +222,17 @@ class TimeseriesReportViewSet(ReportViewSet):
         return payload["series"]
 
 
+@extend_schema_view(list=_documented(FilterValuesParamsSerializer))
+class FilterValuesReportViewSet(ReportViewSet):
+    """The values of one `dimension` in the period, most visitors first; `search` narrows them
+    (a case-insensitive substring). For filter drop-downs."""
+
+    report_name = "filter-values"
+    selector = staticmethod(selectors.report_filter_values)
+    params_serializer_class = FilterValuesParamsSerializer
+    csv_columns = ("value", "visitors")
+
+
 REPORT_VIEWSETS = (
     SummaryReportViewSet,
     PagesReportViewSet,
@@ -238,4 +243,5 @@ REPORT_VIEWSETS = (
     RealtimeReportViewSet,
     CustomEventsReportViewSet,
     TimeseriesReportViewSet,
+    FilterValuesReportViewSet,
 )

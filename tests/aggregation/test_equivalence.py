@@ -13,6 +13,9 @@ as CSV exports stream them), the JSON of the reference queries over raw events
 - with a random set of days aggregated (and, at random, every day of February, so that reports
   covering the month read its month rows), the other days read live from raw events;
 - then with every day that has events and every day of February aggregated.
+
+The website's time zone is drawn too (UTC, New York, Kolkata at +05:30, Chatham at +13:45): days,
+periods, sessions and rollups are its local days, and the numbers must agree all the same.
 """
 
 import json
@@ -37,6 +40,9 @@ pytestmark = pytest.mark.django_db
 DAYS = [date(2026, 1, 31), date(2026, 2, 1), date(2026, 2, 14), date(2026, 2, 28), date(2026, 3, 1)]
 FEBRUARY = [date(2026, 2, 1) + timedelta(days=n) for n in range(28)]
 EVENT_DAYS = sorted({*DAYS, *(day + timedelta(days=1) for day in DAYS)})
+# Local days that hold events in some zone (UTC-5 to UTC+13:45).
+LOCAL_EVENT_DAYS = sorted({day + timedelta(days=shift) for day in EVENT_DAYS for shift in (-1, 0)})
+TIME_ZONES = ["UTC", "America/New_York", "Asia/Kolkata", "Pacific/Chatham"]
 NOW = datetime(2026, 3, 2, 23, 59, tzinfo=UTC)
 # Periods: from one of these days to one of those (February whole or not; the previous period
 # of 1 February .. 1 March ends on 31 January).
@@ -132,6 +138,7 @@ def report_params(
     *,
     include_bots: bool,
     group: str | None,
+    time_zone: str,
     compare: str | None = None,
     page: int = 1,
     per_page: int | None = 2,
@@ -141,6 +148,7 @@ def report_params(
         period=period,
         comparison=comparison_resolve(compare=compare, period=period) if compare else None,
         include_bots=include_bots,
+        time_zone=time_zone,
         content_group=group,
         page=page,
         per_page=per_page,
@@ -149,12 +157,12 @@ def report_params(
     )
 
 
-def cases(period: DateRange) -> Iterator[tuple[str, str, ReportParams]]:
+def cases(period: DateRange, time_zone: str) -> Iterator[tuple[str, str, ReportParams]]:
     """(label, report name, parameters): every report with every option, for one period."""
     for include_bots in (False, True):
         for group in (None, "Blog", "Docs"):
             where = f"bots={include_bots} group={group}"
-            slice_ = {"include_bots": include_bots, "group": group}
+            slice_ = {"include_bots": include_bots, "group": group, "time_zone": time_zone}
             for compare in (None, "previous_period", "yoy"):
                 yield (
                     f"summary compare={compare} {where}",
@@ -196,7 +204,7 @@ def cases(period: DateRange) -> Iterator[tuple[str, str, ReportParams]]:
     yield (
         "summary group=Nope",
         "summary",
-        report_params(period, include_bots=False, group="Nope"),
+        report_params(period, include_bots=False, group="Nope", time_zone=time_zone),
     )
 
 
@@ -211,7 +219,7 @@ def as_json(payload: dict) -> str:
 def reports(module, website, period: DateRange) -> dict[str, str]:
     return {
         label: as_json(getattr(module, f"report_{name}")(website=website, params=params))
-        for label, name, params in cases(period)
+        for label, name, params in cases(period, website.timezone)
     }
 
 
@@ -232,13 +240,16 @@ def tables_clear(website) -> None:
     traffic=traffic_strategy,
     first=st.sampled_from(FIRST_DAYS),
     last=st.sampled_from(LAST_DAYS),
-    aggregated=st.sets(st.sampled_from(EVENT_DAYS)),
+    aggregated=st.sets(st.sampled_from(LOCAL_EVENT_DAYS)),
     whole_february=st.booleans(),
+    time_zone=st.sampled_from(TIME_ZONES),
 )
 def test_every_report_is_the_same_from_raw_events_rollups_and_any_mix(
-    website, traffic, first, last, aggregated, whole_february
+    website, traffic, first, last, aggregated, whole_february, time_zone
 ):
     tables_clear(website)
+    website.timezone = time_zone
+    website.save(update_fields=["timezone"])
     events_insert(events_build(website, traffic))
     period = DateRange(first, last)
     expected = reports(reference, website, period)
@@ -248,6 +259,6 @@ def test_every_report_is_the_same_from_raw_events_rollups_and_any_mix(
         day_aggregate(website_id=website.pk, day=day)
     assert reports(selectors, website, period) == expected
 
-    for day in sorted({*EVENT_DAYS, *FEBRUARY} - mix):
+    for day in sorted({*LOCAL_EVENT_DAYS, *FEBRUARY} - mix):
         day_aggregate(website_id=website.pk, day=day)
     assert reports(selectors, website, period) == expected

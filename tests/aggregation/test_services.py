@@ -19,6 +19,7 @@ from aggregation.models import (
     DayPathVisits,
     DaySource,
     DayTotal,
+    Session,
 )
 from aggregation.services import day_aggregate
 from ingest.models import Channel, DeviceType, ScreenBucket
@@ -153,10 +154,33 @@ def test_the_rows_of_a_known_day(website):
         "aggregation_daysource": 4,
         "aggregation_daydevice": 3,
         "aggregation_daycustomevent": 3,
+        # Visitor 1's two visits, the bot's, and visitor 3's session without a page view.
+        "aggregation_session": 4,
     }
     day = AggregationDay.objects.get(website=website, day=DAY)
-    assert (day.stale, day.status) == (False, "aggregated")
+    assert (day.stale, day.status, day.sessions_stored) == (False, "aggregated", True)
     assert day.aggregated_at is not None
+    sessions = Session.objects.filter(website=website).order_by("started_at")
+    first = sessions.values(
+        "day", "channel", "referrer_domain", "entry_page", "exit_page", "pageviews", "events"
+    )[0]
+    assert first == {
+        "day": DAY,
+        "channel": Channel.ORGANIC_SEARCH,
+        "referrer_domain": "google.com",
+        "entry_page": "/",
+        "exit_page": "/blog/a",
+        "pageviews": 2,
+        "events": 4,
+    }
+    assert sessions[0].duration_us == 420_500_000
+    assert sessions[0].event_types == [1, 1, 7, 3]
+    assert sessions[0].event_groups == [None, "Blog", None, None]
+    assert [(s.pageviews, s.events, s.is_bot) for s in sessions[1:]] == [
+        (1, 1, False),
+        (1, 1, True),
+        (0, 1, False),
+    ]
 
 
 def test_running_it_twice_gives_the_same_rows(website):
@@ -217,7 +241,7 @@ def test_other_days_and_websites_are_left_alone(website):
 
 def test_a_day_without_events_is_aggregated_with_no_rows(website):
     assert day_aggregate(website_id=website.pk, day=DAY) == dict.fromkeys(
-        [model._meta.db_table for model in ROLLUP_MODELS], 0
+        [model._meta.db_table for model in (*ROLLUP_MODELS, Session)], 0
     )
 
     assert AggregationDay.objects.aggregated().filter(website=website, day=DAY).exists()

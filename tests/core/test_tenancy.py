@@ -142,12 +142,13 @@ def concrete_path(route: Route, victim: Victim) -> str:
 
 
 def hostile_query(victim: Victim) -> dict:
-    """Query parameters valid for every route (reports need a funnel's steps, for one): a
-    tenancy hole must not hide behind a 400."""
+    """Query parameters valid for every route (reports need a funnel's steps and a filter
+    values' dimension, for two): a tenancy hole must not hide behind a 400."""
     return {
         "website_id": str(victim.websites[0].id),
         "account_id": str(victim.account.id),
         "steps[]": ["/", "/blog"],
+        "dimension": "event:page",
     }
 
 

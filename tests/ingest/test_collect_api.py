@@ -27,12 +27,43 @@ def test_page_view_is_accepted_enriched_and_stored(website):
     assert event.referrer_domain == "t.co"
     assert event.referrer_channel == Channel.SOCIAL
     assert (event.utm_source, event.utm_medium, event.utm_campaign) == ("twitter", None, "launch")
+    assert (event.utm_term, event.utm_content) == (None, None)
     assert event.browser_family == "Chrome"
     assert event.os_family == "Windows"
     assert event.device_type == DeviceType.DESKTOP
     assert event.screen_bucket == ScreenBucket.WIDER
     assert not event.is_bot and not event.is_excluded
     assert len(event.ip_hash.hex) == 32
+
+
+def test_the_urls_utm_term_and_content_are_stored_and_the_bodys_win(website, settings):
+    settings.TRAILMARK_COLLECT_RATE = "1000/10s"
+    url = (
+        "https://example.com/?utm_source=google&utm_medium=cpc&utm_campaign=spring"
+        "&utm_term=running+shoes&utm_content=banner%20a"
+    )
+    assert post_event(event_body(website, url=url, path="/from-url")).status_code == 202
+    body = event_body(website, url=url, path="/from-body", utm_term="trail", utm_content="text")
+    assert post_event(body).status_code == 202
+    assert events_buffer_drain() == 2
+
+    utm = {
+        path: (source, medium, campaign, term, content)
+        for path, source, medium, campaign, term, content in Event.objects.values_list(
+            "path", "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"
+        )
+    }
+    assert utm == {
+        "/from-url": ("google", "cpc", "spring", "running shoes", "banner a"),
+        "/from-body": ("google", "cpc", "spring", "trail", "text"),
+    }
+
+
+@pytest.mark.parametrize("field", ["utm_term", "utm_content"])
+def test_utm_term_and_content_wider_than_their_column_are_400(website, field):
+    response = post_event(event_body(website, **{field: "x" * 256}))
+    assert_error(response, 400, "INVALID_PAYLOAD", mentions=f"{field}: at most 255 characters")
+    assert buffer_client().xlen(events_stream()) == 0
 
 
 def test_no_raw_ip_is_stored_or_buffered(website):
@@ -218,9 +249,13 @@ def test_non_finite_numbers_are_400_and_never_buffered(website):
         ({"url": "https://a.test/?utm_source=a%00b"}, "url: utm_source"),
         ({"url": "https://a.test/?utm_medium=%01x"}, "url: utm_medium"),
         ({"url": "https://a.test/?utm_campaign=x%7F"}, "url: utm_campaign"),
+        ({"url": "https://a.test/?utm_term=a%0Ab"}, "url: utm_term"),
+        ({"url": "https://a.test/?utm_content=x%1Fy"}, "url: utm_content"),
         ({"path": "/a\x01b"}, "path:"),
         ({"event_type": "custom", "event_name": "a\x00b"}, "event_name:"),
         ({"utm_source": "a\x1bb"}, "utm_source:"),
+        ({"utm_term": "a\x00b"}, "utm_term:"),
+        ({"utm_content": "a\rb"}, "utm_content:"),
         ({"properties": {"k": "\x00"}}, "properties:"),
     ],
 )
@@ -245,13 +280,14 @@ def test_a_content_group_name_wider_than_its_column_is_400_and_never_buffered(te
 def test_long_url_utm_values_and_referrer_hosts_are_cut_to_fit_and_stored(website):
     body = event_body(
         website,
-        url="https://example.com/?utm_source=" + "s" * 600,
+        url="https://example.com/?utm_source=" + "s" * 600 + "&utm_content=" + "c" * 600,
         referrer="https://" + "r" * 300 + ".example/",
     )
     assert post_event(body).status_code == 202
     assert events_buffer_drain() == 1
     event = Event.objects.get(website=website)
     assert event.utm_source == "s" * 255
+    assert event.utm_content == "c" * 255
     assert event.referrer_domain is None  # not a host name: direct
 
 

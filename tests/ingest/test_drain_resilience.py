@@ -12,7 +12,7 @@ from django.db import connection
 
 from ingest import buffer
 from ingest.buffer import buffer_client, events_stream
-from ingest.drain import MAX_DELIVERIES, _store_entries, events_buffer_drain
+from ingest.drain import MAX_DELIVERIES, _store_entries, dead_letters_replay, events_buffer_drain
 from ingest.models import DeadLetter, DrainCheckpoint, Event
 from tests.factories import website_make
 from tests.ingest.helpers import event_body, post_event
@@ -93,6 +93,51 @@ def test_a_drainer_process_dead_letters_every_poison_kind_and_goes_on(tenant, se
     assert reasons[5].startswith("not an event row")
     assert reasons[6].startswith("not an event row")
     assert DrainCheckpoint.objects.get().last_entry_id == last_entry_id
+
+
+def a_previous_version_row(website, path: str) -> list:
+    """A row as the version before utm_term and utm_content buffered it: their 20 first fields."""
+    from ingest.rows import EVENT_COLUMNS
+
+    row = poison(a_good_row(website), path=path)
+    assert EVENT_COLUMNS[20:] == ("utm_term", "utm_content")
+    return row[:20]
+
+
+def test_a_row_buffered_by_the_previous_version_is_stored_not_dead_lettered(website):
+    buffer_client().xadd(
+        events_stream(), {"r": json.dumps(a_previous_version_row(website, "/old"))}
+    )
+    assert post_event(event_body(website, path="/new", utm_term="t")).status_code == 202
+    assert events_buffer_drain() == 2
+    assert not DeadLetter.objects.exists()
+    stored = Event.objects.values_list(
+        "path", "utm_source", "utm_campaign", "utm_term", "utm_content"
+    )
+    assert sorted(stored) == [
+        ("/new", "twitter", "launch", "t", None),
+        ("/old", "twitter", "launch", None, None),
+    ]
+
+
+def test_a_dead_letter_of_the_previous_version_replays(website):
+    row = a_previous_version_row(website, "/old")
+    DeadLetter.objects.create(entry_id="1-0", payload=json.dumps(row), reason="was refused")
+    result = dead_letters_replay()
+    assert (result.stored, result.dead_lettered) == (1, 0)
+    assert Event.objects.get().path == "/old"
+    assert not DeadLetter.objects.exists()
+
+
+def test_entries_of_no_known_row_length_are_dead_lettered(website):
+    row = a_good_row(website)
+    shapes = [row[:19], row[:21], [*row, None], dict(enumerate(row))]
+    for shape in shapes:
+        buffer_client().xadd(events_stream(), {"r": json.dumps(shape)})
+    assert events_buffer_drain() == 0
+    reasons = list(DeadLetter.objects.order_by("id").values_list("reason", flat=True))
+    assert len(reasons) == len(shapes)
+    assert all(reason.startswith("not an event row") for reason in reasons)
 
 
 def test_an_entry_delivered_too_often_is_dead_lettered(website):

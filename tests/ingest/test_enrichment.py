@@ -192,49 +192,78 @@ def test_user_agent_families_are_cleaned_to_fit_their_column(family, stored):
 
 # --- UTM parameters -------------------------------------------------------------------------------
 
-NO_BODY = {"utm_source": None, "utm_medium": None, "utm_campaign": None}
+NO_BODY = dict.fromkeys(("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"))
 
 
 def test_utm_extract_from_the_url():
-    url = "https://example.com/p?utm_source=twitter&utm_medium=social&utm_campaign=launch&x=1"
-    assert utm_extract(url, **NO_BODY) == ("twitter", "social", "launch")
+    url = (
+        "https://example.com/p?utm_source=twitter&utm_medium=social&utm_campaign=launch&x=1"
+        "&utm_term=web+analytics&utm_content=hero-link"
+    )
+    utm = utm_extract(url, **NO_BODY)
+    assert utm == ("twitter", "social", "launch", "web analytics", "hero-link")
+    assert (utm.term, utm.content) == ("web analytics", "hero-link")
 
 
 def test_utm_extract_body_values_win():
-    url = "https://example.com/p?utm_source=twitter&utm_medium=social&utm_campaign=launch"
-    result = utm_extract(url, utm_source="newsletter", utm_medium=None, utm_campaign="")
-    assert result == ("newsletter", "social", "launch")
+    url = (
+        "https://example.com/p?utm_source=twitter&utm_medium=social&utm_campaign=launch"
+        "&utm_term=t&utm_content=c"
+    )
+    result = utm_extract(
+        url,
+        utm_source="newsletter",
+        utm_medium=None,
+        utm_campaign="",
+        utm_term="body term",
+        utm_content=None,
+    )
+    assert result == ("newsletter", "social", "launch", "body term", "c")
+    result = utm_extract(url, **{**NO_BODY, "utm_content": "body content"})
+    assert result == ("twitter", "social", "launch", "t", "body content")
+
+
+def test_utm_extract_all_body_values_skip_the_url():
+    url = "https://example.com/p?utm_source=u&utm_medium=u&utm_campaign=u&utm_term=u&utm_content=u"
+    body = {key: key[4:] for key in NO_BODY}
+    assert utm_extract(url, **body) == ("source", "medium", "campaign", "term", "content")
 
 
 def test_utm_extract_blank_body_value_falls_back_to_the_url():
-    url = "https://example.com/?utm_medium=email"
-    assert utm_extract(url, utm_source="  ", utm_medium="   ", utm_campaign=None) == (
-        None,
-        "email",
-        None,
-    )
+    url = "https://example.com/?utm_medium=email&utm_term=shoes"
+    blank = {**NO_BODY, "utm_source": "  ", "utm_medium": "   ", "utm_term": " "}
+    assert utm_extract(url, **blank) == (None, "email", None, "shoes", None)
 
 
 def test_utm_extract_decodes_strips_and_caps():
-    url = "https://example.com/?utm_source=%20Big+News%20&utm_campaign=" + "c" * 300
-    source, medium, campaign = utm_extract(url, **NO_BODY)
+    url = (
+        "https://example.com/?utm_source=%20Big+News%20&utm_campaign="
+        + "c" * 300
+        + "&utm_term=%20a%26b%20&utm_content="
+        + "x" * 300
+    )
+    source, medium, campaign, term, content = utm_extract(url, **NO_BODY)
     assert source == "Big News"
     assert medium is None
     assert campaign == "c" * 255
-    body = utm_extract(url, utm_source=" s ", utm_medium="m" * 300, utm_campaign=None)
-    assert body[:2] == ("s", "m" * 255)
+    assert term == "a&b"
+    assert content == "x" * 255
+    body = utm_extract(
+        url, **{**NO_BODY, "utm_source": " s ", "utm_medium": "m" * 300, "utm_term": "t" * 300}
+    )
+    assert body[:4] == ("s", "m" * 255, "c" * 255, "t" * 255)
 
 
 def test_utm_extract_empty_and_repeated_values():
-    url = "https://example.com/?utm_source=&utm_medium=a&utm_medium=b"
-    assert utm_extract(url, **NO_BODY) == (None, "a", None)
+    url = "https://example.com/?utm_source=&utm_medium=a&utm_medium=b&utm_content=1&utm_content=2"
+    assert utm_extract(url, **NO_BODY) == (None, "a", None, None, "1")
 
 
 @pytest.mark.parametrize(
     "url", ["https://example.com/blog", "", "not a url", "http://[::1/?utm_source=x"]
 )
 def test_utm_extract_without_parameters(url):
-    assert utm_extract(url, **NO_BODY) == (None, None, None)
+    assert utm_extract(url, **NO_BODY) == (None, None, None, None, None)
 
 
 # --- referrer -------------------------------------------------------------------------------------

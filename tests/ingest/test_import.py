@@ -90,3 +90,24 @@ def test_import_reads_stdin(website, monkeypatch):
         .endswith("imported 1, dropped 0 (bots 0, excluded 0, unknown site 0), invalid 0")
     )
     assert Event.objects.filter(website=website).count() == 1
+
+
+def test_import_stores_the_five_utm_values_from_the_url_or_the_line(website, tmp_path):
+    url = "https://example.com/?utm_source=ads&utm_medium=cpc&utm_term=shoes&utm_content=banner"
+    lines = [
+        line(website, url=url, path="/from-url"),
+        line(website, url=url, path="/from-line", utm_term="boots", utm_content="text-ad"),
+        line(website, url=url, path="/too-long", utm_content="c" * 256),
+        line(website, url=url + "%00", path="/control"),
+    ]
+    out, err = run_import(tmp_path, lines)
+    assert out.strip().splitlines()[-1].startswith("imported 2, ")
+    assert "line 3: utm_content: at most 255" in err
+    assert "line 4: url: utm_content: must not contain control" in err
+    stored = Event.objects.values_list(
+        "path", "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"
+    )
+    assert sorted(stored) == [
+        ("/from-line", "ads", "cpc", None, "boots", "text-ad"),
+        ("/from-url", "ads", "cpc", None, "shoes", "banner"),
+    ]

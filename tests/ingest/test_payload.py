@@ -43,6 +43,20 @@ def test_a_valid_page_view_parses():
     assert payload.event_name is None
 
 
+def test_the_five_utm_fields_parse_up_to_their_width():
+    utm = {
+        "utm_source": "news",
+        "utm_medium": "email",
+        "utm_campaign": "spring",
+        "utm_term": "t" * 255,
+        "utm_content": "footer link",
+    }
+    payload = payload_validate(valid(**utm))
+    assert {key: getattr(payload, key) for key in utm} == utm
+    blank = payload_validate(valid(utm_term="", utm_content=None))
+    assert (blank.utm_term, blank.utm_content) == (None, None)
+
+
 def test_custom_event_name_from_field_or_properties():
     assert payload_validate(valid(event_type="custom", event_name="signup")).event_name == "signup"
     from_properties = payload_validate(valid(event_type="custom", properties={"name": "buy"}))
@@ -73,6 +87,9 @@ def test_custom_event_name_from_field_or_properties():
         ({"screen_width": -1}, "screen_width"),
         ({"screen_height": [1]}, "screen_height"),
         ({"utm_source": "s" * 256}, "utm_source"),
+        ({"utm_term": "t" * 256}, "utm_term"),
+        ({"utm_content": "c" * 256}, "utm_content"),
+        ({"utm_term": 5}, "utm_term"),
         ({"properties": [1, 2]}, "properties"),
         ({"properties": {"a": {"b": {"c": {"d": {"e": 1}}}}}}, "properties"),
         ({"properties": {"big": "x" * 9000}}, "properties"),
@@ -84,6 +101,9 @@ def test_custom_event_name_from_field_or_properties():
         ({"event_type": "custom", "event_name": "sign\nup"}, "event_name"),
         ({"utm_source": "news\x1bletter"}, "utm_source"),
         ({"utm_campaign": "\x00"}, "utm_campaign"),
+        ({"utm_term": "a\tb"}, "utm_term"),
+        ({"utm_content": "x\x7f"}, "utm_content"),
+        ({"utm_content": "\udc00"}, "utm_content"),
         ({"url": "https://example.com/\tx"}, "url"),
         ({"referrer": "https://t.co/\r"}, "referrer"),
     ],
@@ -152,6 +172,8 @@ def a_row(**values) -> EventRow:
         is_bot=False,
         is_excluded=False,
         properties=None,
+        utm_term=None,
+        utm_content=None,
     )
     return row._replace(**values)
 
@@ -164,6 +186,7 @@ def test_the_row_check_covers_every_text_column_of_the_model():
     }
     assert {column: width for _, column, width in TEXT_COLUMNS} == text_columns
     assert text_columns["content_group"] == 100
+    assert text_columns["utm_term"] == text_columns["utm_content"] == 255
 
 
 @pytest.mark.parametrize(("index", "column", "width"), TEXT_COLUMNS)
@@ -180,6 +203,11 @@ def test_each_text_column_refuses_control_characters(index, column, width, chara
         event_row_check(a_row(**{column: "x" + character}))
 
 
-def test_utm_values_are_named_after_the_url_they_came_from():
-    with pytest.raises(InvalidEvent, match=r"^url: utm_medium: must not contain control"):
-        event_row_check(a_row(utm_medium="a\x00b"))
+@pytest.mark.parametrize(
+    "column", ["utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"]
+)
+def test_utm_values_are_named_after_the_url_they_came_from(column):
+    with pytest.raises(InvalidEvent, match=rf"^url: {column}: must not contain control"):
+        event_row_check(a_row(**{column: "a\x00b"}))
+    with pytest.raises(InvalidEvent, match=rf"^url: {column}: at most 255 characters"):
+        event_row_check(a_row(**{column: "x" * 256}))

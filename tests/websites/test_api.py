@@ -10,7 +10,15 @@ from tests.factories import account_make, website_make
 from websites.models import Website
 
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
-WEBSITE_FIELDS = {"id", "accountId", "domain", "contentGroups", "excludedIps", "createdAt"}
+WEBSITE_FIELDS = {
+    "id",
+    "accountId",
+    "domain",
+    "contentGroups",
+    "excludedIps",
+    "timezone",
+    "createdAt",
+}
 
 
 def test_list_shape(tenant, website):

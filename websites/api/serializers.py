@@ -2,13 +2,26 @@ from rest_framework import serializers
 
 from analytics_site.api.fields import StrictCharField, UtcTimestampField
 from websites.models import Website
-from websites.validators import validate_content_groups, validate_domain, validate_excluded_ips
+from websites.validators import (
+    validate_content_groups,
+    validate_domain,
+    validate_excluded_ips,
+    validate_timezone,
+)
 
 
 class WebsiteInputSerializer(serializers.Serializer):
     domain = StrictCharField(max_length=255, validators=[validate_domain])
     content_groups = serializers.JSONField(required=False, validators=[validate_content_groups])
     excluded_ips = serializers.JSONField(required=False, validators=[validate_excluded_ips])
+    timezone = StrictCharField(
+        max_length=64,
+        required=False,
+        validators=[validate_timezone],
+        help_text="IANA time zone of the website's days (default UTC). Changing it re-aggregates "
+        "in the background every day whose raw events are still held (those days read raw "
+        "events meanwhile); older days keep the rollups of their previous time zone.",
+    )
 
 
 class WebsiteCreateInputSerializer(WebsiteInputSerializer):
@@ -23,4 +36,12 @@ class WebsiteOutputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Website
-        fields = ["id", "accountId", "domain", "contentGroups", "excludedIps", "createdAt"]
+        fields = [
+            "id",
+            "accountId",
+            "domain",
+            "contentGroups",
+            "excludedIps",
+            "timezone",
+            "createdAt",
+        ]

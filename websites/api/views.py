@@ -38,7 +38,9 @@ class WebsiteViewSet(DeleteAnsweringMixin, TenantScopedViewSet):
         payload = WebsiteInputSerializer(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
         if not payload.validated_data:
-            raise InvalidPayload("Provide at least one of: domain, content_groups, excluded_ips.")
+            raise InvalidPayload(
+                "Provide at least one of: domain, content_groups, excluded_ips, timezone."
+            )
         website = services.website_update(website=website, **payload.validated_data)
         return Response(WebsiteOutputSerializer(website).data)
 

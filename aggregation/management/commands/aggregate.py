@@ -7,6 +7,7 @@ from tqdm import tqdm
 from aggregation import services
 from aggregation.retention import RawEventsDropped
 from aggregation.selectors import aggregation_day_websites
+from analytics_site.calendar import LATEST_TIME_ZONE, local_date
 from analytics_site.outages import through_outages
 from websites.models import Website
 
@@ -59,6 +60,6 @@ class Command(BaseCommand):
             raise CommandError("Give --date D, or --from D --to D.")
         if start > end:
             raise CommandError("--from is after --to.")
-        if end > timezone.now().date():
+        if end > local_date(timezone.now(), LATEST_TIME_ZONE):
             raise CommandError("Future days cannot be aggregated.")
         return [start + timedelta(days=offset) for offset in range((end - start).days + 1)]

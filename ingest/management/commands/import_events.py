@@ -1,5 +1,6 @@
 import sys
 
+from celery import current_app
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
@@ -37,3 +38,8 @@ class Command(BaseCommand):
             f"(bots {result.bots}, excluded {result.excluded}, unknown site "
             f"{result.unknown_site}), invalid {result.invalid}"
         )
+        if result.imported:
+            # The days it touched are stale: have them aggregated now, not at the next hourly run
+            # (reports read them from raw events until then). Queued by name: the rollups are
+            # the aggregation app's, which builds on this one.
+            current_app.send_task("aggregation.tasks.aggregate_pending_days")

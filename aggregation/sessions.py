@@ -1,0 +1,130 @@
+"""Stored sessions: one row per session of a visitor's local day, with its events in order.
+
+`SESSION_ROWS` is the one definition of a session row, computed from raw events. It is used
+twice, like the rollup definitions in `aggregation.sql`:
+
+- `day_aggregate` stores its rows for one whole day (bots included) in `aggregation_session`;
+- the query engine (`stats`) reads it live for the days whose sessions are not stored (today,
+  stale days), next to the stored rows of the others, so no query sessionizes stored days.
+
+Parameters: `website_id`, `time_zone`, `include_bots`, `page_view`, `session_gap`
+(`SQL_CONSTANTS`), and `{ranges}` (replaced in the text: a condition on `e`, from
+`aggregation.sql.timestamp_ranges_condition`). Definitions are the README's: excluded traffic
+never counts; a session is a visitor's events of one local day and one bot verdict, ordered by
+time then id and split where the gap exceeds 30 minutes; its visit-level attributes are those of
+its first event; its entry and exit pages are its first and last page views' paths.
+"""
+
+from datetime import date
+
+from analytics_site.partitions import month_partitions_ensure
+
+SESSIONS_TABLE = "aggregation_session"
+
+# The columns of a session row, in the table's order (after id and website_id).
+SESSION_COLUMNS = (
+    "day",
+    "started_at",
+    "ended_at",
+    "ip_hash",
+    "is_bot",
+    "channel",
+    "referrer_domain",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_term",
+    "utm_content",
+    "device_type",
+    "browser_family",
+    "os_family",
+    "screen_bucket",
+    "country",
+    "entry_page",
+    "exit_page",
+    "pageviews",
+    "events",
+    "duration_us",
+    "event_times",
+    "event_types",
+    "event_paths",
+    "event_names",
+    "event_groups",
+    "event_properties",
+)
+
+# The session of each event: a visitor's day (ip_hash, is_bot) in time order, a new session
+# wherever the gap to the previous event exceeds 30 minutes. One sort serves both windows.
+SESSION_ROWS = """
+SELECT day, min(ts) AS started_at, max(ts) AS ended_at, ip_hash, is_bot,
+       min(referrer_channel) FILTER (WHERE is_start) AS channel,
+       min(referrer_domain) FILTER (WHERE is_start) AS referrer_domain,
+       min(utm_source) FILTER (WHERE is_start) AS utm_source,
+       min(utm_medium) FILTER (WHERE is_start) AS utm_medium,
+       min(utm_campaign) FILTER (WHERE is_start) AS utm_campaign,
+       min(utm_term) FILTER (WHERE is_start) AS utm_term,
+       min(utm_content) FILTER (WHERE is_start) AS utm_content,
+       min(device_type) FILTER (WHERE is_start) AS device_type,
+       min(browser_family) FILTER (WHERE is_start) AS browser_family,
+       min(os_family) FILTER (WHERE is_start) AS os_family,
+       min(screen_bucket) FILTER (WHERE is_start) AS screen_bucket,
+       min(country) FILTER (WHERE is_start) AS country,
+       (array_agg(path ORDER BY ts, id) FILTER (WHERE event_type = %(page_view)s))[1]
+           AS entry_page,
+       (array_agg(path ORDER BY ts DESC, id DESC) FILTER (WHERE event_type = %(page_view)s))[1]
+           AS exit_page,
+       (count(*) FILTER (WHERE event_type = %(page_view)s))::int AS pageviews,
+       count(*)::int AS events,
+       (extract(epoch FROM max(ts) - min(ts)) * 1000000)::bigint AS duration_us,
+       array_agg(ts ORDER BY ts, id) AS event_times,
+       array_agg(event_type ORDER BY ts, id) AS event_types,
+       array_agg(path::text ORDER BY ts, id) AS event_paths,
+       array_agg(event_name::text ORDER BY ts, id) AS event_names,
+       array_agg(content_group::text ORDER BY ts, id) AS event_groups,
+       array_agg(properties ORDER BY ts, id) AS event_properties
+FROM (
+    SELECT marked.*,
+           count(*) FILTER (WHERE is_start) OVER (
+               PARTITION BY day, ip_hash, is_bot ORDER BY ts, id ROWS UNBOUNDED PRECEDING
+           ) AS session_no
+    FROM (
+        SELECT e.id, e.timestamp AS ts, (e.timestamp AT TIME ZONE %(time_zone)s)::date AS day,
+               e.ip_hash, e.is_bot, e.event_type, e.event_name, e.path, e.content_group,
+               e.referrer_channel, e.referrer_domain, e.utm_source, e.utm_medium,
+               e.utm_campaign, e.utm_term, e.utm_content, e.device_type, e.browser_family,
+               e.os_family, e.screen_bucket, e.country, e.properties,
+               coalesce(
+                   e.timestamp - lag(e.timestamp) OVER visitor_day > %(session_gap)s, true
+               ) AS is_start
+        FROM ingest_event e
+        WHERE e.website_id = %(website_id)s
+          AND ({ranges})
+          AND NOT e.is_excluded
+          AND (%(include_bots)s OR NOT e.is_bot)
+        WINDOW visitor_day AS (
+            PARTITION BY (e.timestamp AT TIME ZONE %(time_zone)s)::date, e.ip_hash, e.is_bot
+            ORDER BY e.timestamp, e.id
+        )
+    ) AS marked
+) AS sessioned
+GROUP BY day, ip_hash, is_bot, session_no
+"""
+
+
+def session_partitions_ensure(*, day: date) -> None:
+    """The stored sessions' partition of `day`'s month (call outside long transactions: it
+    locks the table for as long as the transaction that creates it)."""
+    month_partitions_ensure(parent=SESSIONS_TABLE, months=[day], instants=False)
+
+
+def sessions_day_store_sql(ranges: str) -> str:
+    """Replaces the stored sessions of one website's day by those computed from its events."""
+    listed = ", ".join(SESSION_COLUMNS)
+    return f"""
+WITH cleared AS (
+    DELETE FROM {SESSIONS_TABLE} WHERE website_id = %(website_id)s AND day = %(day)s
+)
+INSERT INTO {SESSIONS_TABLE} (website_id, {listed})
+SELECT %(website_id)s::uuid, {listed}
+FROM ({SESSION_ROWS.replace("{ranges}", ranges)}) AS day_sessions
+"""

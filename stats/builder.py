@@ -1,0 +1,422 @@
+"""The SQL of a query, composed once with `psycopg.sql`: every value travels as a parameter.
+
+A query is answered from sessions (`aggregation.sessions`): the stored rows of the days whose
+sessions are stored, and the same rows computed live from the raw events of the others, in one
+statement. Over them:
+
+- `kept`: the sessions that pass the top-level visit filters and compound filters;
+- the **visit part** (visit metrics): the kept sessions that are visits and hold, for each
+  top-level event filter, a matching event (page views only for `event:page` and
+  `event:content_group`), grouped by the query's dimensions: a visit counts once in each
+  combination of values its qualifying events give;
+- the **event part** (event metrics): the events of kept sessions that match every top-level
+  event filter, grouped by the query's dimensions;
+- both parts `UNION ALL`, summed per combination (nulls group together), the metrics computed with
+  exact integer arithmetic, ordered, counted and paginated.
+
+The semantics are the README's ("Query engine"); `tests/stats/oracle.py` is their independent
+statement in Python.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from psycopg import sql
+
+from aggregation.selectors import DaySplit
+from aggregation.sessions import SESSION_COLUMNS, SESSION_ROWS, SESSIONS_TABLE
+from aggregation.sql import SQL_CONSTANTS, timestamp_ranges_condition
+from ingest.models import EventType
+from stats.dimensions import Dimension
+from stats.filters import And, Filter, Leaf, Not, Or
+from stats.query import Query
+
+PAGE_VIEW = EventType.PAGE_VIEW.value
+CUSTOM = EventType.CUSTOM.value
+# Event-level dimensions whose visits are those that viewed the value (a page view).
+VIEWED = frozenset({"event:page", "event:content_group"})
+VISIT_METRICS = frozenset(
+    {"visitors", "visits", "bounce_rate", "visit_duration", "views_per_visit"}
+)
+EVENT_METRICS = frozenset({"pageviews", "events", "views_per_visit"})
+
+# The events of session `v`, one row each, named like the raw events' columns.
+EVENTS_OF_SESSION = sql.SQL(
+    "unnest(v.event_times, v.event_types, v.event_paths, v.event_names, v.event_groups,"
+    " v.event_properties) AS e(timestamp, event_type, path, event_name, content_group,"
+    " properties)"
+)
+
+# Each metric from the summed counts of a row, exactly: rounded half up by integer division.
+METRIC_SQL = {
+    "visitors": sql.SQL("sum(visitors)::bigint"),
+    "visits": sql.SQL("sum(visits)::bigint"),
+    "pageviews": sql.SQL("sum(pageviews)::bigint"),
+    "events": sql.SQL("sum(events)::bigint"),
+    "bounce_rate": sql.SQL(
+        "CASE WHEN sum(visits) = 0 THEN 0 "
+        "ELSE div(20000 * sum(bounces) + sum(visits), 2 * sum(visits)) / 100.0 END"
+    ),
+    "visit_duration": sql.SQL(
+        "CASE WHEN sum(visits) = 0 THEN 0 "
+        "ELSE div(2 * sum(duration_us) + 1000000 * sum(visits), 2000000 * sum(visits)) END"
+    ),
+    "views_per_visit": sql.SQL(
+        "CASE WHEN sum(visits) = 0 THEN 0 "
+        "ELSE div(200 * sum(pageviews) + sum(visits), 2 * sum(visits)) / 100.0 END"
+    ),
+}
+
+
+@dataclass
+class Params:
+    """The parameters of one statement: each value gets a placeholder of its own."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def add(self, value: Any) -> sql.Placeholder:
+        name = f"p{len(self.values)}"
+        self.values[name] = value
+        return sql.Placeholder(name)
+
+
+@dataclass(frozen=True)
+class Statement:
+    sql: sql.Composed
+    params: dict[str, Any]
+    dimensions: tuple[Dimension, ...]
+    metrics: tuple[str, ...]
+
+
+# --- Values of dimensions ------------------------------------------------------------------------
+
+
+def _labelled(dimension: Dimension, column: sql.Composable) -> sql.Composable:
+    """The label of a coded column (constants of our own code), else the column as text."""
+    if not dimension.labels:
+        return column
+    cases = sql.SQL(" ").join(
+        sql.SQL("WHEN {} THEN {}").format(sql.Literal(code), sql.Literal(label))
+        for code, label in dimension.labels
+    )
+    return sql.SQL("(CASE {} {} END)").format(column, cases)
+
+
+def dimension_value(dimension: Dimension, params: Params) -> sql.Composable:
+    """The value of a visit dimension on session `v`, or of an event dimension on event `e`."""
+    if dimension.level == "visit":
+        return _labelled(dimension, sql.SQL("v.{}").format(sql.Identifier(dimension.column)))
+    if dimension.prop_key is not None:
+        return sql.SQL("(e.properties ->> {})").format(params.add(dimension.prop_key))
+    if dimension.name == "event:name":
+        return sql.SQL("(CASE WHEN e.event_type = {} THEN e.event_name END)").format(
+            sql.Literal(CUSTOM)
+        )
+    return _labelled(dimension, sql.SQL("e.{}").format(sql.Identifier(dimension.column)))
+
+
+def bucket_value(query: Query, instant: sql.Composable, params: Params) -> sql.Composable:
+    """The bucket of the query's time dimension: for an hour, the UTC instant of the local wall
+    hour at the instant's own offset (a fall-back hour is two buckets); for longer buckets, the
+    first local date of the bucket inside the range. Sessions hold one local day (`v.day`)."""
+    zone = params.add(query.timezone)
+    if query.interval == "hour":
+        local = sql.SQL("({} AT TIME ZONE {})").format(instant, zone)
+        offset = sql.SQL("({} - ({} AT TIME ZONE 'UTC'))").format(local, instant)
+        return sql.SQL("((date_trunc('hour', {}) - {}) AT TIME ZONE 'UTC')").format(local, offset)
+    if query.interval == "day":
+        return sql.SQL("v.day")
+    return sql.SQL("greatest(date_trunc({}, v.day)::date, {}::date)").format(
+        sql.Literal(query.interval), params.add(query.date_range.start)
+    )
+
+
+# --- Filters -------------------------------------------------------------------------------------
+
+
+def _escaped_like(value: str) -> str:
+    return "%" + value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def leaf_holds(leaf: Leaf, value: sql.Composable, params: Params) -> sql.Composable:
+    """Whether `value` matches the leaf: never null (a null value matches only a listed null)."""
+    texts = [v for v in leaf.values if v is not None]
+    lower = not leaf.case_sensitive
+    subject = sql.SQL("lower({})").format(value) if lower else value
+    op = leaf.op.removesuffix("_not")
+    if op == "is":
+        wanted = [text.lower() for text in texts] if lower else texts
+        holds = sql.SQL("coalesce({} = ANY({}::text[]), false)").format(subject, params.add(wanted))
+        if None in leaf.values:
+            holds = sql.SQL("({} OR {} IS NULL)").format(holds, value)
+    elif op == "contains":
+        patterns = [_escaped_like(text.lower() if lower else text) for text in texts]
+        holds = sql.SQL("coalesce({} LIKE ANY({}::text[]), false)").format(
+            subject, params.add(patterns)
+        )
+    else:  # matches: PostgreSQL regular expressions
+        operator = sql.SQL("~*" if lower else "~")
+        holds = sql.SQL("coalesce({} {} ANY({}::text[]), false)").format(
+            value, operator, params.add(texts)
+        )
+    return sql.SQL("(NOT {})").format(holds) if leaf.op.endswith("_not") else holds
+
+
+def event_leaf_in_session(leaf: Leaf, params: Params) -> sql.Composable:
+    """Whether session `v` holds an event matching the leaf (a page view, for page and group)."""
+    viewed = (
+        sql.SQL("e.event_type = {} AND ").format(sql.Literal(PAGE_VIEW))
+        if leaf.dimension.name in VIEWED
+        else sql.SQL("")
+    )
+    return sql.SQL("EXISTS (SELECT FROM {} WHERE {}{})").format(
+        EVENTS_OF_SESSION, viewed, leaf_holds(leaf, dimension_value(leaf.dimension, params), params)
+    )
+
+
+def session_holds(node: Filter, params: Params) -> sql.Composable:
+    """A filter decided per session (compounds, and the leaves inside them)."""
+    if isinstance(node, Leaf):
+        if node.dimension.level == "visit":
+            return leaf_holds(node, dimension_value(node.dimension, params), params)
+        return event_leaf_in_session(node, params)
+    if isinstance(node, Not):
+        return sql.SQL("(NOT {})").format(session_holds(node.item, params))
+    joiner = sql.SQL(" AND " if isinstance(node, And) else " OR ")
+    assert isinstance(node, And | Or)
+    return sql.SQL("({})").format(joiner.join(session_holds(item, params) for item in node.items))
+
+
+def _all(conditions: Sequence[sql.Composable]) -> sql.Composable:
+    return sql.SQL(" AND ").join(conditions) if conditions else sql.SQL("true")
+
+
+# --- The statement -------------------------------------------------------------------------------
+
+
+def sessions_source(*, query: Query, days: DaySplit, params: Params) -> sql.Composable:
+    """The sessions of the days: stored rows of stored days, live rows of the others.
+
+    The live part is the one session definition (`aggregation.sessions.SESSION_ROWS`), whose
+    parameters have fixed names: their values join this statement's under those names.
+    """
+    listed = sql.SQL(", ").join(sql.Identifier(column) for column in SESSION_COLUMNS)
+    stored = [
+        sql.SQL("r.day BETWEEN {} AND {}").format(params.add(first), params.add(last))
+        for first, last in days.rollup
+    ]
+    params.values.update(
+        {
+            **SQL_CONSTANTS,
+            **{key: value for key, value in days.args().items() if key.startswith("raw_")},
+            "time_zone": query.timezone,
+            "website_id": query.website_id,
+            "include_bots": query.include_bots,
+        }
+    )
+    live = SESSION_ROWS.replace("{ranges}", timestamp_ranges_condition(len(days.raw)))
+    return sql.SQL(
+        "SELECT {listed} FROM {table} r WHERE r.website_id = {website} AND ({stored})"
+        " AND ({bots} OR NOT r.is_bot)"
+        " UNION ALL SELECT {listed} FROM ({live}) AS live"
+    ).format(
+        listed=listed,
+        table=sql.Identifier(SESSIONS_TABLE),
+        website=params.add(query.website_id),
+        stored=sql.SQL(" OR ").join(stored) if stored else sql.SQL("false"),
+        bots=params.add(query.include_bots),
+        live=sql.SQL(live),  # our constant text, its values placeholders
+    )
+
+
+def query_statement(*, query: Query, days: DaySplit, paginate: bool) -> Statement:
+    """The statement answering `query` over the days of `days` (its range, or a comparison
+    query's): one row per combination of dimension values, the dimensions then the metrics,
+    then the total row count, ordered; `paginate`: only the query's page of rows."""
+    params = Params()
+    visit_leaves = [
+        f for f in query.filters if isinstance(f, Leaf) and f.dimension.level == "visit"
+    ]
+    event_leaves = [
+        f for f in query.filters if isinstance(f, Leaf) and f.dimension.level == "event"
+    ]
+    compounds = [f for f in query.filters if not isinstance(f, Leaf)]
+    metrics = {metric.name for metric in query.metrics}
+    dims = query.dimensions
+    names = [sql.Identifier(f"d{index}") for index in range(len(dims))]
+
+    kept = sql.SQL("SELECT * FROM sessions v WHERE {}").format(
+        _all([session_holds(node, params) for node in (*visit_leaves, *compounds)])
+    )
+    parts = []
+    if metrics & VISIT_METRICS:
+        parts.append(_visit_part(query, dims, event_leaves, params))
+    if metrics & EVENT_METRICS:
+        parts.append(_event_part(query, dims, event_leaves, metrics, params))
+    measures = [sql.Identifier(f"m{index}") for index in range(len(query.metrics))]
+    selected = [
+        *names,
+        *(
+            sql.SQL("{} AS {}").format(METRIC_SQL[metric.name], measure)
+            for metric, measure in zip(query.metrics, measures, strict=True)
+        ),
+    ]
+    if paginate:
+        page = sql.SQL("position > {offset} AND position <= {offset} + {limit}").format(
+            offset=params.add(query.offset), limit=params.add(query.limit)
+        )
+    else:
+        page = sql.SQL("true")
+    # The page of rows, and the count of them all: also when the page is past the last row.
+    statement = sql.SQL(
+        "WITH sessions AS ({source}), kept AS ({kept}), "
+        "result AS (SELECT {selected} FROM ({parts}) AS parts {group}), "
+        "ranked AS (SELECT *, row_number() OVER (ORDER BY {order}) AS position FROM result) "
+        "SELECT {columns}, total.rows FROM (SELECT count(*) AS rows FROM result) AS total "
+        "LEFT JOIN LATERAL (SELECT * FROM ranked WHERE {page}) AS page ON true "
+        "ORDER BY page.position"
+    ).format(
+        source=sessions_source(query=query, days=days, params=params),
+        kept=kept,
+        selected=sql.SQL(", ").join(selected),
+        parts=sql.SQL(" UNION ALL ").join(parts),
+        group=sql.SQL("GROUP BY {}").format(sql.SQL(", ").join(names)) if dims else sql.SQL(""),
+        order=_order(query, names, measures),
+        columns=sql.SQL(", ").join(
+            sql.SQL("page.{}").format(column)
+            for column in (*names, *measures, sql.Identifier("position"))
+        ),
+        page=page,
+    )
+    return Statement(statement, params.values, dims, tuple(m.name for m in query.metrics))
+
+
+PART_COLUMNS = ("visits", "visitors", "bounces", "duration_us", "pageviews", "events")
+
+
+def _visit_part(query, dims, event_leaves, params) -> sql.Composable:
+    event_dims = [d for d in dims if d.level == "event"]
+    values = []
+    for index, dimension in enumerate(dims):
+        if dimension.level == "event":
+            values.append(sql.Identifier("qualified", f"d{index}"))
+        elif dimension.level == "time":
+            instant = sql.SQL("v.started_at")
+            values.append(bucket_value(query, instant, params))
+        else:
+            values.append(dimension_value(dimension, params))
+    conditions = [sql.SQL("v.pageviews > 0")]
+    conditions += [event_leaf_in_session(leaf, params) for leaf in event_leaves]
+    source = sql.SQL("kept v")
+    if event_dims:
+        viewed = any(d.name in VIEWED for d in event_dims)
+        qualifying = [
+            leaf_holds(leaf, dimension_value(leaf.dimension, params), params)
+            for leaf in event_leaves
+        ]
+        if viewed:
+            qualifying.append(sql.SQL("e.event_type = {}").format(sql.Literal(PAGE_VIEW)))
+        source = sql.SQL(
+            "kept v CROSS JOIN LATERAL (SELECT DISTINCT {} FROM {} WHERE {}) AS qualified"
+        ).format(
+            sql.SQL(", ").join(
+                sql.SQL("{} AS {}").format(
+                    dimension_value(dimension, params), sql.Identifier(f"d{dims.index(dimension)}")
+                )
+                for dimension in event_dims
+            ),
+            EVENTS_OF_SESSION,
+            _all(qualifying),
+        )
+    counts = {
+        "visits": sql.SQL("count(*)"),
+        "visitors": sql.SQL("count(DISTINCT (v.day, v.ip_hash, v.is_bot))"),
+        "bounces": sql.SQL("count(*) FILTER (WHERE v.pageviews = 1)"),
+        "duration_us": sql.SQL("sum(v.duration_us)"),
+    }
+    return _grouped(values, counts, source, conditions, dims)
+
+
+def _event_part(query, dims, event_leaves, metrics, params) -> sql.Composable:
+    values = []
+    for dimension in dims:
+        if dimension.level == "time":
+            values.append(bucket_value(query, sql.SQL("e.timestamp"), params))
+        else:
+            values.append(dimension_value(dimension, params))
+    conditions = [
+        leaf_holds(leaf, dimension_value(leaf.dimension, params), params) for leaf in event_leaves
+    ]
+    if "events" not in metrics:
+        conditions.append(sql.SQL("e.event_type = {}").format(sql.Literal(PAGE_VIEW)))
+    counts = {
+        "pageviews": sql.SQL("count(*) FILTER (WHERE e.event_type = {})").format(
+            sql.Literal(PAGE_VIEW)
+        ),
+        "events": sql.SQL("count(*)"),
+    }
+    source = sql.SQL("kept v CROSS JOIN LATERAL {}").format(EVENTS_OF_SESSION)
+    return _grouped(values, counts, source, conditions, dims)
+
+
+def _grouped(values, counts, source, conditions, dims) -> sql.Composable:
+    selected = [
+        sql.SQL("{} AS {}").format(value, sql.Identifier(f"d{index}"))
+        for index, value in enumerate(values)
+    ]
+    selected += [
+        sql.SQL("{} AS {}").format(counts.get(column, sql.SQL("0")), sql.Identifier(column))
+        for column in PART_COLUMNS
+    ]
+    group = (
+        sql.SQL(" GROUP BY {}").format(
+            sql.SQL(", ").join(sql.SQL(str(index + 1)) for index in range(len(dims)))
+        )
+        if dims
+        else sql.SQL("")
+    )
+    return sql.SQL("SELECT {} FROM {} WHERE {}{}").format(
+        sql.SQL(", ").join(selected), source, _all(conditions), group
+    )
+
+
+def _order(
+    query: Query, names: list[sql.Identifier], measures: list[sql.Identifier]
+) -> sql.Composable:
+    """The query's order, then every dimension ascending (nulls first, text by code point)."""
+    positions = {dimension.name: index for index, dimension in enumerate(query.dimensions)}
+    metric_positions = {m.name: index for index, m in enumerate(query.metrics)}
+    terms = []
+    for name, direction in query.order_by:
+        descending = direction == "desc"
+        if name in metric_positions:
+            terms.append(
+                sql.SQL("{} {}").format(
+                    measures[metric_positions[name]], sql.SQL("DESC" if descending else "ASC")
+                )
+            )
+        else:
+            terms.append(
+                _dimension_order(
+                    query.dimensions[positions[name]], names[positions[name]], descending
+                )
+            )
+    terms += [
+        _dimension_order(dimension, name, False)
+        for dimension, name in zip(query.dimensions, names, strict=True)
+    ]
+    return sql.SQL(", ").join(terms) if terms else sql.SQL("true")
+
+
+def _dimension_order(
+    dimension: Dimension, name: sql.Identifier, descending: bool
+) -> sql.Composable:
+    collated = (
+        sql.SQL("{}").format(name)
+        if dimension.level == "time"
+        else sql.SQL('{} COLLATE "C"').format(name)
+    )
+    return sql.SQL("{} {}").format(
+        collated, sql.SQL("DESC NULLS LAST" if descending else "ASC NULLS FIRST")
+    )
