@@ -337,6 +337,12 @@ class Session(models.Model):
     country = models.CharField(max_length=2, null=True)  # noqa: DJ001
     entry_page = models.CharField(max_length=1024, null=True)  # noqa: DJ001
     exit_page = models.CharField(max_length=1024, null=True)  # noqa: DJ001
+    entry_group = models.CharField(max_length=100, null=True)  # noqa: DJ001
+    exit_group = models.CharField(max_length=100, null=True)  # noqa: DJ001
+    # The distinct paths (groups) of its page views, each between two VIEWED_SEPARATOR: event
+    # filters on what a visit viewed read one text instead of unnesting its events.
+    viewed_paths = models.TextField(null=True)  # noqa: DJ001
+    viewed_groups = models.TextField(null=True)  # noqa: DJ001
     pageviews = models.IntegerField()
     events = models.IntegerField()
     duration_us = models.BigIntegerField()

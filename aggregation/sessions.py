@@ -12,7 +12,8 @@ Parameters: `website_id`, `time_zone`, `include_bots`, `page_view`, `session_gap
 `aggregation.sql.timestamp_ranges_condition`). Definitions are the README's: excluded traffic
 never counts; a session is a visitor's events of one local day and one bot verdict, ordered by
 time then id and split where the gap exceeds 30 minutes; its visit-level attributes are those of
-its first event; its entry and exit pages are its first and last page views' paths.
+its first event; its entry and exit pages (and their content groups) are its first and last page
+views'.
 """
 
 from datetime import date
@@ -20,6 +21,10 @@ from datetime import date
 from analytics_site.partitions import month_partitions_ensure
 
 SESSIONS_TABLE = "aggregation_session"
+# Between the distinct paths (groups) a session viewed, in `viewed_paths` (`viewed_groups`):
+# a control character, which no stored path or group holds (collect refuses them), so a
+# substring of one never spans two. SQL's chr(31).
+VIEWED_SEPARATOR = "\x1f"
 
 # The columns of a session row, in the table's order (after id and website_id).
 SESSION_COLUMNS = (
@@ -42,6 +47,10 @@ SESSION_COLUMNS = (
     "country",
     "entry_page",
     "exit_page",
+    "entry_group",
+    "exit_group",
+    "viewed_paths",
+    "viewed_groups",
     "pageviews",
     "events",
     "duration_us",
@@ -73,6 +82,14 @@ SELECT day, min(ts) AS started_at, max(ts) AS ended_at, ip_hash, is_bot,
            AS entry_page,
        (array_agg(path ORDER BY ts DESC, id DESC) FILTER (WHERE event_type = %(page_view)s))[1]
            AS exit_page,
+       (array_agg(content_group ORDER BY ts, id) FILTER (WHERE event_type = %(page_view)s))[1]
+           AS entry_group,
+       (array_agg(content_group ORDER BY ts DESC, id DESC)
+           FILTER (WHERE event_type = %(page_view)s))[1] AS exit_group,
+       chr(31) || string_agg(DISTINCT path, chr(31)) FILTER (WHERE event_type = %(page_view)s)
+           || chr(31) AS viewed_paths,
+       chr(31) || string_agg(DISTINCT content_group, chr(31))
+           FILTER (WHERE event_type = %(page_view)s) || chr(31) AS viewed_groups,
        (count(*) FILTER (WHERE event_type = %(page_view)s))::int AS pageviews,
        count(*)::int AS events,
        (extract(epoch FROM max(ts) - min(ts)) * 1000000)::bigint AS duration_us,

@@ -5,6 +5,7 @@ and adds only its parameters. `report_params_build` then resolves the period to 
 website and returns the immutable `ReportParams` that every selector takes.
 """
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -18,8 +19,12 @@ from rest_framework import serializers
 from analytics_site.calendar import add_years, local_date
 from analytics_site.text import UNSTORABLE_CHARACTERS
 from stats.dimensions import dimension_get
+from stats.errors import QueryError
+from stats.filters import Filter, filters_parse
 from stats.time import (
     COMPARES,
+    INTERVALS,
+    MAX_HOUR_RANGE_DAYS,
     MAX_RANGE_YEARS,
     PERIODS,
     DateRange,
@@ -32,6 +37,7 @@ DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 500
 MAX_FUNNEL_STEPS = 10
 MAX_SEARCH_LENGTH = 100
+MAX_FILTERS_LENGTH = 16_384
 TIMESERIES_METRICS = (
     "visits",
     "pageviews",
@@ -54,6 +60,8 @@ class ReportParams:
     comparison: DateRange | None = None
     include_bots: bool = False
     time_zone: str = "UTC"  # the website's: every day above is a local day
+    # The query engine's filters (`stats.filters`): given, the report is answered by its preset.
+    filters: tuple[Filter, ...] = ()
     content_group: str | None = None
     page: int = 1
     per_page: int | None = DEFAULT_PER_PAGE  # None: every row (CSV exports)
@@ -81,6 +89,22 @@ class ReportParamsSerializer(serializers.Serializer):
         min_value=1, max_value=MAX_PER_PAGE, default=DEFAULT_PER_PAGE
     )
     format = serializers.ChoiceField(choices=("json", "csv"), default="json")
+    filters = serializers.CharField(
+        max_length=MAX_FILTERS_LENGTH,
+        required=False,
+        help_text="The query engine's filters as JSON (URL-encoded), e.g. "
+        '[["is","visit:device",["mobile"]]]: see POST /api/v1/query.',
+    )
+
+    def validate_filters(self, value: str) -> tuple[Filter, ...]:
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            raise serializers.ValidationError("Not JSON: give a list of filters.") from None
+        try:
+            return filters_parse(parsed, path="filters")
+        except QueryError as error:
+            raise serializers.ValidationError(str(error)) from None
 
     def validate(self, attrs: dict) -> dict:
         start, end = attrs.get("start_date"), attrs.get("end_date")
@@ -143,6 +167,7 @@ class CustomEventsParamsSerializer(ReportParamsSerializer):
 class TimeseriesParamsSerializer(ReportParamsSerializer):
     metric = serializers.ChoiceField(choices=TIMESERIES_METRICS, default="pageviews")
     path = serializers.CharField(max_length=1024, required=False)
+    interval = serializers.ChoiceField(choices=INTERVALS, required=False)
 
 
 class FilterValuesParamsSerializer(ReportParamsSerializer):
@@ -237,11 +262,17 @@ def report_params_build(
         )
     compare = data.get("compare")
     extra = {key: value for key, value in data.items() if key not in COMMON_PARAMS}
+    if data.get("interval") == "hour" and period.days > MAX_HOUR_RANGE_DAYS:
+        field = "end_date" if data.get("start_date") else "period"
+        raise serializers.ValidationError(
+            {"interval": f"Hours cover periods of at most {MAX_HOUR_RANGE_DAYS} days ({field})."}
+        )
     return ReportParams(
         period=period,
         comparison=comparison_resolve(compare=compare, period=period) if compare else None,
         include_bots=data["include_bots"] == "true",
         time_zone=website.timezone,
+        filters=data.get("filters", ()),
         content_group=data.get("content_group"),
         page=data["page"] if paginate else 1,
         per_page=data["per_page"] if paginate else None,

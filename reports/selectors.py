@@ -16,10 +16,14 @@ aggregates visits, so every number is the reference's whatever the mix of days; 
 
 Funnel (the order of events within a visit) and realtime (the last 30 minutes) need raw events:
 they are the reference's queries.
+
+With `filters` (and timeseries with an `interval` other than `day`), the period reports are
+answered by their presets of the query engine instead (`reports.presets`).
 """
 
 from aggregation.selectors import DaySplit, day_split, rollup_source_args, rollup_source_sql
 from ingest.models import Channel
+from reports import presets
 from reports.params import DateRange, ReportParams
 from reports.reference import (
     MEAN_SECONDS_SQL,
@@ -106,6 +110,8 @@ GROUP BY p.is_current
 
 def report_summary(*, website: Website, params: ReportParams) -> dict:
     """Visits, visitors, pageviews, bounce rate and mean duration, and those of a comparison."""
+    if params.filters:
+        return presets.preset_summary(website=website, params=params)
     ranges = [params.period] + ([params.comparison] if params.comparison else [])
     sql, args = _source(TOTALS, website=website, params=params, ranges=ranges)
     args.update(summary_periods_args(params))
@@ -126,6 +132,8 @@ LIMIT %(limit)s OFFSET %(offset)s
 
 def report_pages(*, website: Website, params: ReportParams) -> dict:
     """Page views and unique page views (visits that viewed the page) per path."""
+    if params.filters:
+        return presets.preset_pages(website=website, params=params)
     sql, args = _source(PAGES, website=website, params=params)
     keys = ("path", "contentGroup", "pageviews", "uniquePageviews")
     return paginated(params, report_rows(sql + PAGES_SQL, args, keys, params=params))
@@ -165,6 +173,8 @@ LIMIT %(limit)s OFFSET %(offset)s
 
 def report_sources(*, website: Website, params: ReportParams) -> dict:
     """Visits by the channel, referrer domain or UTM triple of their first event."""
+    if params.filters:
+        return presets.preset_sources(website=website, params=params)
     group_by = params.extra.get("group_by", "channel")
     sql, args = _source(SOURCES, website=website, params=params)
     args["codes"], args["names"] = choice_labels(Channel)
@@ -187,6 +197,8 @@ GROUP BY GROUPING SETS ((s.device_type), (s.browser_family), (s.os_family), (s.s
 
 def report_devices(*, website: Website, params: ReportParams) -> dict:
     """Visits by the device type, browser, OS and screen bucket of their first event."""
+    if params.filters:
+        return presets.preset_devices(website=website, params=params)
     sql, args = _source(DEVICES, website=website, params=params)
     return devices_payload(params, fetch_rows(sql + DEVICES_SQL, args))
 
@@ -217,6 +229,8 @@ ORDER BY kind, position
 
 def report_flow(*, website: Website, params: ReportParams) -> dict:
     """Visits by landing page (first page view) and exit page (last), both paginated."""
+    if params.filters:
+        return presets.preset_flow(website=website, params=params)
     sql, args = _source(PAGES, website=website, params=params)
     sql += FLOW_SQL
     payload: dict = {"period": params.period.as_dict()}
@@ -248,6 +262,8 @@ LIMIT %(limit)s OFFSET %(offset)s
 
 def report_custom_events(*, website: Website, params: ReportParams) -> dict:
     """Custom events by name; with a content group, those of matching visits only."""
+    if params.filters:
+        return presets.preset_custom_events(website=website, params=params)
     sql, args = _source(CUSTOM_EVENTS, website=website, params=params)
     args["event_name"] = params.extra.get("event_name")
     rows = report_rows(sql + CUSTOM_EVENTS_SQL, args, ("name", "count"), params=params)
@@ -296,6 +312,8 @@ ORDER BY days.day
 
 def report_timeseries(*, website: Website, params: ReportParams) -> dict:
     """One value of the chosen metric for every day of the period, 0 on days without data."""
+    if params.filters or params.extra.get("interval", "day") != "day":
+        return presets.preset_timeseries(website=website, params=params)
     metric = params.extra.get("metric", "pageviews")
     path = params.extra.get("path")
     if path is None:

@@ -25,7 +25,7 @@ from typing import Any
 from psycopg import sql
 
 from aggregation.selectors import DaySplit
-from aggregation.sessions import SESSION_COLUMNS, SESSION_ROWS, SESSIONS_TABLE
+from aggregation.sessions import SESSION_COLUMNS, SESSION_ROWS, SESSIONS_TABLE, VIEWED_SEPARATOR
 from aggregation.sql import SQL_CONSTANTS, timestamp_ranges_condition
 from ingest.models import EventType
 from stats.dimensions import Dimension
@@ -135,8 +135,8 @@ def bucket_value(query: Query, instant: sql.Composable, params: Params) -> sql.C
 # --- Filters -------------------------------------------------------------------------------------
 
 
-def _escaped_like(value: str) -> str:
-    return "%" + value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+def _like_escaped(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def leaf_holds(leaf: Leaf, value: sql.Composable, params: Params) -> sql.Composable:
@@ -151,7 +151,7 @@ def leaf_holds(leaf: Leaf, value: sql.Composable, params: Params) -> sql.Composa
         if None in leaf.values:
             holds = sql.SQL("({} OR {} IS NULL)").format(holds, value)
     elif op == "contains":
-        patterns = [_escaped_like(text.lower() if lower else text) for text in texts]
+        patterns = [f"%{_like_escaped(text.lower() if lower else text)}%" for text in texts]
         holds = sql.SQL("coalesce({} LIKE ANY({}::text[]), false)").format(
             subject, params.add(patterns)
         )
@@ -163,8 +163,18 @@ def leaf_holds(leaf: Leaf, value: sql.Composable, params: Params) -> sql.Composa
     return sql.SQL("(NOT {})").format(holds) if leaf.op.endswith("_not") else holds
 
 
+# The session column listing what its page views viewed, per dimension.
+VIEWED_COLUMNS = {"event:page": "viewed_paths", "event:content_group": "viewed_groups"}
+
+
 def event_leaf_in_session(leaf: Leaf, params: Params) -> sql.Composable:
-    """Whether session `v` holds an event matching the leaf (a page view, for page and group)."""
+    """Whether session `v` holds an event matching the leaf (a page view, for page and group).
+
+    `is` and `contains` on what a visit viewed read `viewed_paths` / `viewed_groups` (one text,
+    each value between separators); the others look through the session's events.
+    """
+    if leaf.dimension.name in VIEWED and leaf.op in ("is", "contains") and None not in leaf.values:
+        return _viewed_holds(leaf, VIEWED_COLUMNS[leaf.dimension.name], params)
     viewed = (
         sql.SQL("e.event_type = {} AND ").format(sql.Literal(PAGE_VIEW))
         if leaf.dimension.name in VIEWED
@@ -173,6 +183,16 @@ def event_leaf_in_session(leaf: Leaf, params: Params) -> sql.Composable:
     return sql.SQL("EXISTS (SELECT FROM {} WHERE {}{})").format(
         EVENTS_OF_SESSION, viewed, leaf_holds(leaf, dimension_value(leaf.dimension, params), params)
     )
+
+
+def _viewed_holds(leaf: Leaf, column: str, params: Params) -> sql.Composable:
+    texts = [value.lower() if not leaf.case_sensitive else value for value in leaf.values]
+    edge = VIEWED_SEPARATOR if leaf.op == "is" else ""
+    patterns = [f"%{edge}{_like_escaped(text)}{edge}%" for text in texts]
+    subject = sql.SQL("v.{}").format(sql.Identifier(column))
+    if not leaf.case_sensitive:
+        subject = sql.SQL("lower({})").format(subject)
+    return sql.SQL("coalesce({} LIKE ANY({}::text[]), false)").format(subject, params.add(patterns))
 
 
 def session_holds(node: Filter, params: Params) -> sql.Composable:

@@ -74,6 +74,18 @@ DIMENSIONS: dict[str, Dimension] = {
             column="exit_page",
         ),
         Dimension(
+            name="visit:entry_content_group",
+            level="visit",
+            description="The content group of the visit's first page view.",
+            column="entry_group",
+        ),
+        Dimension(
+            name="visit:exit_content_group",
+            level="visit",
+            description="The content group of the visit's last page view.",
+            column="exit_group",
+        ),
+        Dimension(
             name="visit:source",
             level="visit",
             description="The referrer's domain of the visit (null for a direct visit).",

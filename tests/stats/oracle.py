@@ -269,6 +269,10 @@ def visit_value(session: Session, dimension: str) -> str | None:
         return page_views[0]["path"] if page_views else None
     if dimension == "visit:exit_page":
         return page_views[-1]["path"] if page_views else None
+    if dimension == "visit:entry_content_group":
+        return page_views[0]["content_group"] if page_views else None
+    if dimension == "visit:exit_content_group":
+        return page_views[-1]["content_group"] if page_views else None
     if dimension == "visit:source":
         return first["referrer_domain"]
     if dimension == "visit:channel":

@@ -263,3 +263,69 @@ def test_the_engine_agrees_with_the_oracle_live_stored_and_mixed(
     for day in sorted(every_day - aggregated):
         day_aggregate(website_id=website.pk, day=day)
     assert [engine(website, body) for body in queries] == expected  # stored
+
+
+VIEWED_CASES = [
+    ["is", "event:page", ["/"]],
+    ["is", "event:page", ["/blog"]],
+    ["is", "event:page", ["/BLOG/Y"], {"case_sensitive": False}],
+    ["contains", "event:page", ["log/"]],
+    ["contains", "event:page", ["BLOG"], {"case_sensitive": False}],
+    ["contains", "event:page", ["%"]],
+    ["contains", "event:page", ["_"]],
+    ["is", "event:content_group", ["Blog"]],
+    ["contains", "event:content_group", ["o"]],
+    ["is_not", "event:page", ["/"]],
+    ["not", ["is", "event:page", ["/a"]]],
+]
+
+
+@pytest.mark.parametrize("leaf", VIEWED_CASES)
+def test_what_a_visit_viewed(website, leaf):
+    """The filters on what a visit viewed, read from its stored `viewed_paths`/`viewed_groups`
+    or looked up in its events, as the oracle decides them, live and stored."""
+    page = {"gap": 60, "event_type": 1, "name": None, "referrer": REFERRERS[0], "utm": None}
+    common = {"device": DEVICES[0], "country": None, "plan": None, "excluded": False}
+    traffic = [
+        {
+            "hash": hash_,
+            "bot": False,
+            "day": DAYS[1],
+            "start": 3600 * hash_,
+            "events": [
+                {**page, **common, "path": path, "content_group": group} for path, group in views
+            ],
+        }
+        for hash_, views in enumerate(
+            [
+                [("/a", None)],
+                [("/", None), ("/a_b", "Docs")],
+                [("/blog/x", "Blog"), ("/a", None)],
+                [("/Blog/Y", "Blog")],
+                [("/100%", None)],
+            ],
+            start=1,
+        )
+    ]
+    rows = events_of(traffic)
+    events_insert(
+        [Event(website=website, **{k: v for k, v in r.items() if k != "id"}) for r in rows]
+    )
+    for row, event_id in zip(
+        rows,
+        Event.objects.filter(website=website).order_by("id").values_list("id", flat=True),
+        strict=True,
+    ):
+        row["id"] = event_id
+    body = {
+        "date_range": [DAYS[0].isoformat(), DAYS[-1].isoformat()],
+        "metrics": ["visits", "pageviews"],
+        "filters": [leaf],
+    }
+    expected = oracle_query(rows, timezone="UTC", query=body, today=TODAY)
+    assert engine(website, body) == expected
+    day_aggregate(website_id=website.pk, day=DAYS[1])
+    assert engine(website, body) == expected
+    assert engine(website, {**body, "filters": [["and", [leaf]]]}) == oracle_query(
+        rows, timezone="UTC", query={**body, "filters": [["and", [leaf]]]}, today=TODAY
+    )

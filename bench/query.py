@@ -1,0 +1,301 @@
+"""Query engine speed: ms per query (median of runs) beside a `count(*)` of the rows it reads.
+
+    .venv/bin/python bench/query.py [--days 365] [--per-day 100000] [--today-events 100000]
+                                    [--runs 5] [--reload]
+
+Loads a website in America/New_York into the bench database (BENCH_DATABASE_URL): one day of
+realistic traffic at `--per-day` events (the visitors of `bench/reports.py`, through the import
+pipeline) aggregated by `day_aggregate`, its stored sessions and rollup rows then copied to the
+`--days` - 1 days before it (shifted in time, marked aggregated), and `--today-events` raw events
+today, read live. Past days' raw events are not copied: nothing reads them once aggregated.
+Then times, through the production code (no HTTP):
+
+- every TinyTrail report, unfiltered, over 12 months (rollups, today live);
+- the query engine: a breakdown by one dimension with 1-3 visit-level filters over 30 days and 12
+  months, an `event:page contains` filter with visit metrics over 30 days, `time:hour` over 7
+  days, and filter-values over 30 days;
+
+each beside the time of a `count(*)` over the rows that query must read (stored sessions or
+rollup rows of the range, and today's raw events), in the same run. Also prints the rows each
+stored table holds per day.
+"""
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import django_setup
+
+DOMAIN = "query.bench.example"
+TIME_ZONE = "America/New_York"
+
+
+def timed(function: Callable, runs: int) -> tuple[float, object]:
+    """Median milliseconds of `runs` calls after one warm-up, and the last result."""
+    result = function()
+    times = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        result = function()
+        times.append((time.perf_counter() - began) * 1000)
+    return statistics.median(times), result
+
+
+def consume(payload: dict) -> dict:
+    return {
+        key: list(value) if isinstance(value, Iterator) else value for key, value in payload.items()
+    }
+
+
+def load(website, *, days: int, per_day: int, today_events: int, today) -> None:
+    """The history (one aggregated day copied back) and today's raw events."""
+    import random
+
+    from django.db import connection
+
+    from aggregation.services import day_aggregate, rollup_month_refresh
+    from aggregation.sql import ROLLUPS
+    from analytics_site.calendar import local_midnight
+    from bench.reports import day_events
+    from ingest.importer import events_import
+
+    rng = random.Random(20261201)
+    with connection.cursor() as cursor:
+        for table in (
+            "ingest_event",
+            "aggregation_session",
+            "aggregation_aggregationday",
+            *ROLLUPS,
+        ):
+            cursor.execute(f"DELETE FROM {table} WHERE website_id = %s", [website.pk])
+    yesterday = today - timedelta(days=1)
+    for day, count in ((yesterday, per_day), (today, today_events)):
+        start = local_midnight(day, TIME_ZONE)
+        lines = (
+            json.dumps(event).encode()
+            for event in day_events(rng, str(website.pk), start, count, domain=DOMAIN)
+        )
+        began = time.perf_counter()
+        *_, result = events_import(lines)
+        print(f"imported {result.imported:,} events of {day} in {time.perf_counter() - began:.0f}s")
+    began = time.perf_counter()
+    written = day_aggregate(website_id=website.pk, day=yesterday)
+    print(f"day_aggregate({yesterday}) in {time.perf_counter() - began:.1f}s: {written}")
+    began = time.perf_counter()
+    _copy_back(website, yesterday, days - 1)
+    print(f"copied {days - 1} days back in {time.perf_counter() - began:.0f}s")
+    month = yesterday.replace(day=1)
+    first = yesterday - timedelta(days=days - 1)
+    while month >= first.replace(day=1):
+        rollup_month_refresh(website_id=website.pk, month=month)
+        month = (month - timedelta(days=1)).replace(day=1)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def _copy_back(website, source_day, days: int) -> None:
+    """The source day's sessions and rollup rows, shifted to each of the `days` days before."""
+    from django.db import connection, transaction
+
+    from aggregation.sessions import SESSION_COLUMNS, session_partitions_ensure
+    from aggregation.sql import ROLLUPS
+
+    shifted = {
+        "day": "day - %(shift)s",
+        "started_at": "started_at - make_interval(days => %(shift)s)",
+        "ended_at": "ended_at - make_interval(days => %(shift)s)",
+        "event_times": (
+            "ARRAY(SELECT t - make_interval(days => %(shift)s) FROM unnest(event_times) t)"
+        ),
+    }
+    sessions = ", ".join(shifted.get(column, column) for column in SESSION_COLUMNS)
+    for shift in range(1, days + 1):
+        day = source_day - timedelta(days=shift)
+        session_partitions_ensure(day=day)
+        args = {"website": website.pk, "day": source_day, "shift": shift}
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO aggregation_session (website_id, {', '.join(SESSION_COLUMNS)}) "
+                f"SELECT website_id, {sessions} FROM aggregation_session "
+                "WHERE website_id = %(website)s AND day = %(day)s",
+                args,
+            )
+            for table, rollup in ROLLUPS.items():
+                columns = ", ".join(rollup.columns[1:])
+                cursor.execute(
+                    f"INSERT INTO {table} (website_id, is_month, day, {columns}) "
+                    f"SELECT website_id, false, day - %(shift)s, {columns} FROM {table} "
+                    "WHERE website_id = %(website)s AND day = %(day)s AND NOT is_month",
+                    args,
+                )
+            cursor.execute(
+                "INSERT INTO aggregation_aggregationday "
+                "(website_id, day, stale, aggregated_at, timezone, sessions_stored) "
+                "VALUES (%(website)s, %(day)s - %(shift)s, false, now(), %(zone)s, true)",
+                {**args, "zone": TIME_ZONE},
+            )
+
+
+def count_ms(sql: str, args: dict, runs: int) -> tuple[float, int]:
+    from django.db import connection
+
+    def count() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, args)
+            return cursor.fetchone()[0]
+
+    return timed(count, runs)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--per-day", type=int, default=100_000)
+    parser.add_argument("--today-events", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--reload", action="store_true")
+    options = parser.parse_args()
+    django_setup()
+
+    from django.db import connection
+
+    from aggregation.models import Session
+    from analytics_site.calendar import local_date, local_days_instants
+    from bench.reports import bench_website
+    from reports import params as report_params
+    from reports import selectors
+    from stats.query import query_build, query_parse
+    from stats.runner import query_run
+
+    now = datetime.now(UTC)
+    today = local_date(now, TIME_ZONE)
+    website = bench_website(DOMAIN)
+    if website.timezone != TIME_ZONE:
+        website.timezone = TIME_ZONE
+        website.save(update_fields=["timezone"])
+    if options.reload or not Session.objects.filter(website=website).exists():
+        load(
+            website,
+            days=options.days,
+            per_day=options.per_day,
+            today_events=options.today_events,
+            today=today,
+        )
+
+    print(f"\nrows per stored day ({today - timedelta(days=1)}):")
+    with connection.cursor() as cursor:
+        for table in ("aggregation_session", *__import__("aggregation.sql").sql.ROLLUPS):
+            cursor.execute(
+                f"SELECT count(*) FROM {table} WHERE website_id = %s AND day = %s"
+                + ("" if table == "aggregation_session" else " AND NOT is_month"),
+                [website.pk, today - timedelta(days=1)],
+            )
+            print(f"  {table:<28}{cursor.fetchone()[0]:>10,}")
+
+    def days_back(n: int) -> tuple:
+        return today - timedelta(days=n - 1), today
+
+    def raw_today() -> tuple[str, dict]:
+        start, end = local_days_instants(today, today, TIME_ZONE)
+        return (
+            "SELECT count(*) FROM ingest_event WHERE website_id = %(w)s"
+            " AND timestamp >= %(s)s AND timestamp < %(e)s",
+            {"w": website.pk, "s": start, "e": end},
+        )
+
+    def sessions_count(first, last) -> tuple[str, dict]:
+        sql, args = raw_today()
+        return (
+            "SELECT (SELECT count(*) FROM aggregation_session WHERE website_id = %(w)s"
+            " AND day BETWEEN %(f)s AND %(l)s) + (" + sql + ")",
+            {**args, "f": first, "l": last},
+        )
+
+    print(f"\n{'TinyTrail report, 12m, unfiltered':<46}{'ms':>9}{'count(*) ms':>13}{'rows':>12}")
+    reports = [
+        ("summary", "report_summary", {}),
+        ("pages", "report_pages", {}),
+        ("sources channel", "report_sources", {"group_by": "channel"}),
+        ("sources domain", "report_sources", {"group_by": "domain"}),
+        ("sources utm", "report_sources", {"group_by": "utm"}),
+        ("devices", "report_devices", {}),
+        ("flow", "report_flow", {}),
+        ("custom-events", "report_custom_events", {}),
+        ("timeseries pageviews", "report_timeseries", {"metric": "pageviews"}),
+    ]
+    first_12m = report_params.period_resolve(period="12m", today=today)
+    rollup_sql, rollup_args = raw_today()
+    rollup_count = (
+        "SELECT (SELECT count(*) FROM aggregation_daytotal WHERE website_id = %(w)s"
+        " AND (is_month OR day >= date_trunc('month', %(l)s::date)::date)"
+        " AND day BETWEEN %(f)s AND %(l)s) + (" + rollup_sql + ")"
+    )
+    count_args = {**rollup_args, "f": first_12m.start, "l": today}
+    baseline_ms, baseline_rows = count_ms(rollup_count, count_args, options.runs)
+    for label, selector, extra in reports:
+        data = {"period": "12m", "include_bots": "false", "page": 1, "per_page": 50, **extra}
+        params = report_params.report_params_build(website=website, data=data, now=now)
+        ms, _ = timed(
+            lambda s=selector, p=params: consume(getattr(selectors, s)(website=website, params=p)),
+            options.runs,
+        )
+        print(f"{label:<46}{ms:>9.0f}{baseline_ms:>13.1f}{baseline_rows:>12,}")
+
+    print(f"\n{'query engine':<46}{'ms':>9}{'count(*) ms':>13}{'rows':>12}")
+    mobile = ["is", "visit:device", ["mobile"]]
+    google = ["is", "visit:source", ["google.com"]]
+    chrome = ["contains", "visit:browser", ["chrome"], {"case_sensitive": False}]
+    queries = [
+        ("source, 1 filter, 30d", 30, ["visit:source"], [mobile], ["visitors", "visits"]),
+        ("country, 3 filters, 30d", 30, ["visit:country"], [mobile, google, chrome], None),
+        ("source, 1 filter, 12m", 365, ["visit:source"], [mobile], ["visitors", "visits"]),
+        ("country, 3 filters, 12m", 365, ["visit:country"], [mobile, google, chrome], None),
+        (
+            "event:page contains, visit metrics, 30d",
+            30,
+            [],
+            [["contains", "event:page", ["/blog"]]],
+            ["visitors", "visits", "bounce_rate", "visit_duration"],
+        ),
+        ("time:hour, 7d", 7, ["time:hour"], [], ["visitors", "visits", "pageviews"]),
+    ]
+    for label, days, dimensions, filters, metrics in queries:
+        first, last = days_back(days)
+        body = {
+            "website_id": str(website.pk),
+            "date_range": [first.isoformat(), last.isoformat()],
+            "metrics": metrics or ["visitors", "visits", "bounce_rate"],
+            "dimensions": dimensions,
+            "filters": filters,
+        }
+        query = query_build(query_parse(body), timezone=TIME_ZONE, today=today, first_day=None)
+        ms, _ = timed(lambda q=query: query_run(website=website, query=q), options.runs)
+        base_ms, base_rows = count_ms(*sessions_count(first, last), options.runs)
+        print(f"{label:<46}{ms:>9.0f}{base_ms:>13.1f}{base_rows:>12,}")
+
+    first, last = days_back(30)
+    data = {
+        "start_date": first,
+        "end_date": last,
+        "include_bots": "false",
+        "page": 1,
+        "per_page": 50,
+        "dimension": "event:page",
+    }
+    params = report_params.report_params_build(website=website, data=data, now=now)
+    ms, _ = timed(
+        lambda: selectors.report_filter_values(website=website, params=params), options.runs
+    )
+    base_ms, base_rows = count_ms(*sessions_count(first, last), options.runs)
+    print(f"{'filter-values event:page, 30d':<46}{ms:>9.0f}{base_ms:>13.1f}{base_rows:>12,}")
+
+
+if __name__ == "__main__":
+    main()
