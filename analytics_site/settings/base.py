@@ -30,8 +30,10 @@ DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 3
 # 30 s worker timeout, so a slow report answers 503 instead of a killed worker. Jobs whose
 # statements may run longer (day_aggregate) raise it with SET LOCAL.
 TRAILMARK_STATEMENT_TIMEOUT_MS = env.int("TRAILMARK_STATEMENT_TIMEOUT_MS", default=25_000)
+# JIT compiling costs ~100 ms per report-sized statement here and saves less than that
+# (bench/query.py): off, as day_aggregate already had it.
 DATABASES["default"]["OPTIONS"]["options"] = (
-    f"-c statement_timeout={TRAILMARK_STATEMENT_TIMEOUT_MS}"
+    f"-c statement_timeout={TRAILMARK_STATEMENT_TIMEOUT_MS} -c jit=off"
 )
 
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
