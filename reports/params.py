@@ -99,7 +99,7 @@ class ReportParamsSerializer(serializers.Serializer):
     def validate_filters(self, value: str) -> tuple[Filter, ...]:
         try:
             parsed = json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested past Python's stack
             raise serializers.ValidationError("Not JSON: give a list of filters.") from None
         try:
             return filters_parse(parsed, path="filters")

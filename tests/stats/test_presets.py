@@ -126,6 +126,12 @@ def test_reports_take_filters_through_the_api(tenant, website):
     ("report", "params", "mentions"),
     [
         ("pages", {"filters": "not json"}, "filters"),
+        ("pages", {"filters": "[" * 5000 + "]" * 5000}, "filters"),
+        (
+            "pages",
+            {"filters": json.dumps([["not"] * 10 + [["is", "event:page", ["/"]]]])},
+            "filters",
+        ),
         ("pages", {"filters": json.dumps([["is", "visit:colour", ["x"]]])}, "visit:colour"),
         ("pages", {"filters": json.dumps({"is": 1})}, "filters"),
         (
