@@ -334,7 +334,21 @@ def _visit_part(query, dims, event_leaves, params) -> sql.Composable:
     conditions = [sql.SQL("v.pageviews > 0")]
     conditions += [event_leaf_in_session(leaf, params) for leaf in event_leaves]
     source = sql.SQL("kept v")
-    if event_dims:
+    if _viewed_list_serves(event_dims, event_leaves):
+        # Pages alone, filtered on pages only: a visit's values are the distinct paths it
+        # viewed, listed in one text; no need to unnest its events.
+        (dimension,) = event_dims
+        holds = [leaf_holds(leaf, sql.SQL("qualified.value"), params) for leaf in event_leaves]
+        source = sql.SQL(
+            "kept v CROSS JOIN LATERAL (SELECT value AS {name} FROM"
+            " unnest(string_to_array(trim(both chr(31) from v.{column}), chr(31))) AS"
+            " qualified(value) WHERE {holds}) AS qualified"
+        ).format(
+            name=sql.Identifier(f"d{dims.index(dimension)}"),
+            column=sql.Identifier(VIEWED_COLUMNS[dimension.name]),
+            holds=_all(holds),
+        )
+    elif event_dims:
         viewed = any(d.name in VIEWED for d in event_dims)
         qualifying = [
             leaf_holds(leaf, dimension_value(leaf.dimension, params), params)
@@ -391,6 +405,16 @@ def _visit_part(query, dims, event_leaves, params) -> sql.Composable:
         ).format(per_visitor),
         [],
         dims,
+    )
+
+
+def _viewed_list_serves(event_dims: list[Dimension], event_leaves: list[Leaf]) -> bool:
+    """Whether the viewed paths alone give a visit's values (`event:page` only: a page view
+    always has a path, while a missing group is a value `viewed_groups` cannot list)."""
+    return (
+        len(event_dims) == 1
+        and event_dims[0].name == "event:page"
+        and all(leaf.dimension == event_dims[0] for leaf in event_leaves)
     )
 
 
