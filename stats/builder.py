@@ -86,7 +86,6 @@ class Statement:
     sql: sql.Composed
     params: dict[str, Any]
     dimensions: tuple[Dimension, ...]
-    metrics: tuple[str, ...]
 
 
 # --- Values of dimensions ------------------------------------------------------------------------
@@ -314,13 +313,15 @@ def query_statement(*, query: Query, days: DaySplit, paginate: bool) -> Statemen
         ),
         page=page,
     )
-    return Statement(statement, params.values, dims, tuple(m.name for m in query.metrics))
+    return Statement(statement, params.values, dims)
 
 
 PART_COLUMNS = ("visits", "visitors", "bounces", "duration_us", "pageviews", "events")
 
 
 def _visit_part(query, dims, event_leaves, params) -> sql.Composable:
+    """Visits (kept sessions with a page view and, per top-level event leaf, a matching event)
+    per combination of values: visits, visitors, bounces and durations."""
     event_dims = [d for d in dims if d.level == "event"]
     values = []
     for index, dimension in enumerate(dims):
@@ -419,6 +420,8 @@ def _viewed_list_serves(event_dims: list[Dimension], event_leaves: list[Leaf]) -
 
 
 def _event_part(query, dims, event_leaves, metrics, params) -> sql.Composable:
+    """The kept sessions' events matching every top-level event leaf (page views only, unless
+    `events` is asked) per combination of values: pageviews and events."""
     values = []
     for dimension in dims:
         if dimension.level == "time":
@@ -441,6 +444,7 @@ def _event_part(query, dims, event_leaves, metrics, params) -> sql.Composable:
 
 
 def _grouped(values, counts, source, conditions, dims) -> sql.Composable:
+    """`SELECT` the values as d0… and every part column (0 where `counts` has none), grouped."""
     selected = [
         sql.SQL("{} AS {}").format(value, sql.Identifier(f"d{index}"))
         for index, value in enumerate(values)
