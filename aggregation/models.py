@@ -64,6 +64,10 @@ class AggregationDay(models.Model):
     timezone = models.CharField(max_length=64, default="UTC", db_default="UTC")
     # Whether its sessions are stored too (days aggregated before sessions were are redone).
     sessions_stored = models.BooleanField(default=False, db_default=False)
+    # A day still collecting (today): its sessions closed before this instant are stored
+    # (`day_closed_sessions_store`), unless events before it arrived since (stale).
+    sessions_cutoff = models.DateTimeField(null=True, blank=True)
+    sessions_stale = models.BooleanField(default=False, db_default=False)
 
     objects = LiveAggregationDayManager()
 

@@ -31,6 +31,8 @@ class DaySplit:
     rollup: tuple[DayRun, ...]
     raw: tuple[DayRun, ...]
     time_zone: str  # the website's: raw days are read from its midnights
+    # Sessions only: days whose closed sessions are stored (the rest read live after them).
+    partial: tuple[date, ...] = ()
 
     def args(self) -> dict:
         args: dict = {"rollup_months": list(self.months), "time_zone": self.time_zone}
@@ -39,6 +41,11 @@ class DaySplit:
         for n, (first, last) in enumerate(self.raw):
             args[f"raw_from_{n}"], args[f"raw_to_{n}"] = local_days_instants(
                 first, last, self.time_zone
+            )
+        args["partial_days"] = list(self.partial)
+        for n, day in enumerate(self.partial):
+            args[f"partial_from_{n}"], args[f"partial_to_{n}"] = local_days_instants(
+                day, day, self.time_zone
             )
         return args
 
@@ -86,7 +93,8 @@ def day_split(
     With `months`, a calendar month whose every day is readable, and which each range holds
     whole or not at all (a report may place the month row by its first day), is read from its
     month rows instead of its day rows. With `sessions`, the split is for the stored sessions
-    (`aggregation_session`): readable days whose sessions are stored, no months.
+    (`aggregation_session`): readable days whose sessions are stored, days stored in part
+    (`partial`: closed sessions up to a cutoff, in the website's zone, not stale), no months.
     """
     wanted: set[date] = set()
     within = Q()
@@ -98,6 +106,17 @@ def day_split(
         .filter(within, **({"sessions_stored": True} if sessions else {}))
         .values_list("day", flat=True)
     )
+    partial: set[date] = set()
+    if sessions:
+        partial = (wanted - aggregated) & set(
+            AggregationDay.objects.filter(
+                within,
+                website=website,
+                timezone=website.timezone,
+                sessions_cutoff__isnull=False,
+                sessions_stale=False,
+            ).values_list("day", flat=True)
+        )
     whole_months: list[date] = []
     in_months: set[date] = set()
     spans = [_days(first, last) for first, last in ranges]
@@ -110,8 +129,9 @@ def day_split(
     return DaySplit(
         months=tuple(whole_months),
         rollup=_runs(aggregated - in_months),
-        raw=_runs(wanted - aggregated),
+        raw=_runs(wanted - aggregated - partial),
         time_zone=website.timezone,
+        partial=tuple(sorted(partial)),
     )
 
 
@@ -171,6 +191,20 @@ def aggregation_days_pending(*, now: datetime) -> list[tuple[str, date]]:
         .order_by("day", "website_id")
         .values_list("website_id", "day", "website__timezone")
         if day < local_date(now, time_zone)
+    ]
+
+
+def aggregation_days_collecting(*, now: datetime) -> list[tuple[str, date, datetime | None]]:
+    """(website id, day, sessions cutoff) of each website's today that has events: the days
+    whose closed sessions are stored every few minutes."""
+    return [
+        (str(website_id), day, cutoff)
+        for website_id, day, time_zone, cutoff in AggregationDay.objects.filter(
+            day__range=(now.date() - timedelta(days=1), now.date() + timedelta(days=1))
+        )
+        .order_by("website_id")
+        .values_list("website_id", "day", "website__timezone", "sessions_cutoff")
+        if day == local_date(now, time_zone)
     ]
 
 

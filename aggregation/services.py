@@ -17,6 +17,7 @@ from aggregation.sessions import (
 )
 from aggregation.sql import (
     ROLLUPS,
+    SESSION_GAP,
     SQL_CONSTANTS,
     month_delete_sql,
     month_insert_sql,
@@ -32,6 +33,9 @@ AGGREGATE_WORK_MEM = "256MB"
 # Above the connections' TRAILMARK_STATEMENT_TIMEOUT_MS (sized for web requests): a busy day
 # takes about 6.5 s per million events here (README, "Speed, measured").
 AGGREGATE_STATEMENT_TIMEOUT = "30min"
+# Today's closed sessions are stored up to the quarter hour before this long ago: the events
+# of the minutes before are in PostgreSQL by then (the drainer lags by seconds).
+CLOSED_SESSIONS_DELAY = timedelta(minutes=2)
 # How often the admin endpoint looks whether its queued aggregations are done (one query).
 _DISPATCH_POLL_SECONDS = 0.2
 
@@ -49,6 +53,10 @@ def aggregation_days_mark_stale(*, website_instants: Iterable[tuple[str, datetim
     pairs = sorted(set(website_instants))
     if not pairs:
         return
+    args = {
+        "websites": [website for website, _ in pairs],
+        "instants": [instant for _, instant in pairs],
+    }
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -67,10 +75,26 @@ def aggregation_days_mark_stale(*, website_instants: Iterable[tuple[str, datetim
             ON CONFLICT (website_id, day) DO UPDATE SET stale = true
                 WHERE NOT aggregation_aggregationday.stale
             """,
-            {
-                "websites": [website for website, _ in pairs],
-                "instants": [instant for _, instant in pairs],
-            },
+            args,
+        )
+        # A day whose closed sessions are stored up to a cutoff: events before it change them.
+        cursor.execute(
+            """
+            UPDATE aggregation_aggregationday day SET sessions_stale = true
+            FROM (
+                SELECT zones.id AS website_id,
+                       (stored.instant AT TIME ZONE zones.timezone)::date AS day,
+                       min(stored.instant) AS first_instant
+                FROM unnest(%(websites)s::uuid[], %(instants)s::timestamptz[])
+                    AS stored(website_id, instant)
+                JOIN websites_website zones ON zones.id = stored.website_id
+                GROUP BY 1, 2
+            ) AS stored
+            WHERE day.website_id = stored.website_id AND day.day = stored.day
+              AND day.sessions_cutoff IS NOT NULL AND NOT day.sessions_stale
+              AND stored.first_instant < day.sessions_cutoff
+            """,
+            args,
         )
 
 
@@ -131,29 +155,7 @@ def day_aggregate(*, website_id: UUID | str, day: date) -> dict[str, int]:
     }
     session_partitions_ensure(day=day)
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            """
-            INSERT INTO aggregation_aggregationday (website_id, day, stale)
-            SELECT id, %(day)s, true FROM websites_website
-            WHERE id = %(website_id)s AND deleted_at IS NULL
-            ON CONFLICT (website_id, day) DO NOTHING
-            """,
-            args,
-        )
-        cursor.execute(
-            """
-            SELECT day.id, website.timezone FROM aggregation_aggregationday day
-            JOIN websites_website website
-                ON website.id = day.website_id AND website.deleted_at IS NULL
-            WHERE day.website_id = %(website_id)s AND day.day = %(day)s
-            FOR UPDATE OF day FOR SHARE OF website
-            """,
-            args,
-        )
-        row = cursor.fetchone()
-        if row is None:
-            raise Website.DoesNotExist(f"Website {website_id} does not exist.")
-        day_id, args["time_zone"] = row
+        day_id, args["time_zone"] = _day_lock(cursor, args)
         if rollups_would_be_lost(day=day, website_id=website_id):
             raise RawEventsDropped(f"The raw events of {day} are gone: its rollups are kept.")
         args["raw_from_0"], args["raw_to_0"] = local_days_instants(day, day, args["time_zone"])
@@ -170,10 +172,77 @@ def day_aggregate(*, website_id: UUID | str, day: date) -> dict[str, int]:
         _month_refresh(cursor, args)
         cursor.execute(
             "UPDATE aggregation_aggregationday SET stale = false, aggregated_at = now(), "
-            "timezone = %s, sessions_stored = true WHERE id = %s",
+            "timezone = %s, sessions_stored = true, sessions_cutoff = NULL,"
+            " sessions_stale = false WHERE id = %s",
             [args["time_zone"], day_id],
         )
     return written
+
+
+def _day_lock(cursor, args: dict) -> tuple[int, str]:
+    """Creates the day's `AggregationDay` row if missing and locks it, and share-locks the
+    website (so a time zone change waits for us, or is seen by us); returns the row's id and
+    the website's time zone. Raises `Website.DoesNotExist` for a missing or deleted website."""
+    cursor.execute(
+        """
+        INSERT INTO aggregation_aggregationday (website_id, day, stale)
+        SELECT id, %(day)s, true FROM websites_website
+        WHERE id = %(website_id)s AND deleted_at IS NULL
+        ON CONFLICT (website_id, day) DO NOTHING
+        """,
+        args,
+    )
+    cursor.execute(
+        """
+        SELECT day.id, website.timezone FROM aggregation_aggregationday day
+        JOIN websites_website website
+            ON website.id = day.website_id AND website.deleted_at IS NULL
+        WHERE day.website_id = %(website_id)s AND day.day = %(day)s
+        FOR UPDATE OF day FOR SHARE OF website
+        """,
+        args,
+    )
+    row = cursor.fetchone()
+    if row is None:
+        raise Website.DoesNotExist(f"Website {args['website_id']} does not exist.")
+    return row
+
+
+def day_closed_sessions_store(*, website_id: UUID | str, day: date, cutoff: datetime) -> int:
+    """Stores the sessions of a day still collecting (today) that ended more than 30 minutes
+    before `cutoff`, from its events before `cutoff`; returns how many.
+
+    No event can join such a session any more: one at or after the cutoff is over 30 minutes
+    later. Readers then take those from `aggregation_session` and sessionize live only each
+    visitor's events after its last stored session (`aggregation.sessions`). An event stored
+    later with a timestamp before the cutoff (a late batch) marks the day's sessions stale
+    (`aggregation_days_mark_stale`): readers go back to its raw events until the next run.
+    `cutoff` is on a quarter hour (the marks compare quarter hours). Rollups are untouched.
+    """
+    args = {
+        **SQL_CONSTANTS,
+        "website_id": str(website_id),
+        "day": day,
+        "include_bots": True,
+        "closed_before": cutoff - SESSION_GAP,
+    }
+    session_partitions_ensure(day=day)
+    with transaction.atomic(), connection.cursor() as cursor:
+        day_id, args["time_zone"] = _day_lock(cursor, args)
+        start, end = local_days_instants(day, day, args["time_zone"])
+        args["raw_from_0"], args["raw_to_0"] = start, min(max(cutoff, start), end)
+        for instant in (start, end - timedelta(microseconds=1)):
+            event_partition_lock(month=instant.date())
+        cursor.execute(f"SET LOCAL statement_timeout = '{AGGREGATE_STATEMENT_TIMEOUT}'")
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute(_STORE_CLOSED_SESSIONS_SQL, args)
+        stored = cursor.rowcount
+        cursor.execute(
+            "UPDATE aggregation_aggregationday SET timezone = %s, sessions_stored = false,"
+            " sessions_cutoff = %s, sessions_stale = false WHERE id = %s",
+            [args["time_zone"], cutoff, day_id],
+        )
+    return stored
 
 
 def rollup_month_refresh(*, website_id: UUID | str, month: date) -> None:
@@ -225,7 +294,8 @@ insert_{n} AS (
     return sql + "SELECT " + ", ".join(counts)
 
 
-_STORE_SESSIONS_SQL = sessions_day_store_sql(timestamp_ranges_condition(1))
+_STORE_SESSIONS_SQL = sessions_day_store_sql()
+_STORE_CLOSED_SESSIONS_SQL = sessions_day_store_sql(closed_before=True)
 _DELETE_DAY_SQL = _delete_day_sql()
 _INSERT_DAY_SQL = _insert_day_sql()
 _DELETE_MONTH_SQL = month_delete_sql()

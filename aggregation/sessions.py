@@ -8,16 +8,22 @@ twice, like the rollup definitions in `aggregation.sql`:
   stale days), next to the stored rows of the others, so no query sessionizes stored days.
 
 Parameters: `website_id`, `time_zone`, `include_bots`, `page_view`, `session_gap`
-(`SQL_CONSTANTS`), and `{ranges}` (replaced in the text: a condition on `e`, from
-`aggregation.sql.timestamp_ranges_condition`). Definitions are the README's: excluded traffic
-never counts; a session is a visitor's events of one local day and one bot verdict, ordered by
-time then id and split where the gap exceeds 30 minutes; its visit-level attributes are those of
-its first event; its entry and exit pages (and their content groups) are its first and last page
-views'.
+(`SQL_CONSTANTS`); `session_rows_sql` fills in the ranges of events to read.
+
+A day can also be stored in part (today, every few minutes: `day_closed_sessions_store`): the
+sessions that ended more than 30 minutes before a cutoff, which no later event can join. Its
+other sessions are read live from the events after each visitor's last stored session
+(`stored_until`): a visitor's closed sessions come before its open ones.
+
+Definitions are the README's: excluded traffic never counts; a session is a visitor's events of
+one local day and one bot verdict, ordered by time then id and split where the gap exceeds 30
+minutes; its visit-level attributes are those of its first event; its entry and exit pages (and
+their content groups) are its first and last page views'.
 """
 
 from datetime import date
 
+from aggregation.sql import timestamp_ranges_condition
 from analytics_site.partitions import month_partitions_ensure
 
 SESSIONS_TABLE = "aggregation_session"
@@ -114,6 +120,9 @@ FROM (
                    e.timestamp - lag(e.timestamp) OVER visitor_day > %(session_gap)s, true
                ) AS is_start
         FROM ingest_event e
+        LEFT JOIN ({stored_until}) AS stored_until
+            ON stored_until.day = (e.timestamp AT TIME ZONE %(time_zone)s)::date
+           AND stored_until.ip_hash = e.ip_hash AND stored_until.is_bot = e.is_bot
         WHERE e.website_id = %(website_id)s
           AND ({ranges})
           AND NOT e.is_excluded
@@ -128,20 +137,52 @@ GROUP BY day, ip_hash, is_bot, session_no
 """
 
 
+# No stored sessions to read around (whole days).
+_NOTHING_STORED = (
+    "SELECT NULL::date AS day, NULL::uuid AS ip_hash, NULL::boolean AS is_bot,"
+    " NULL::timestamptz AS ended_at WHERE false"
+)
+# Per visitor of the days stored in part, the end of its last stored session.
+_STORED_UNTIL = f"""
+SELECT day, ip_hash, is_bot, max(ended_at) AS ended_at FROM {SESSIONS_TABLE}
+WHERE website_id = %(website_id)s AND day = ANY(%(partial_days)s)
+GROUP BY day, ip_hash, is_bot
+"""
+
+
+def session_rows_sql(*, raw_ranges: int, partial_ranges: int = 0) -> str:
+    """SESSION_ROWS over `raw_ranges` ranges of whole days (`raw_from_N`..`raw_to_N`) and
+    `partial_ranges` days stored in part (`partial_from_N`..`partial_to_N`, their dates in
+    `partial_days`), of which it reads the events after each visitor's stored sessions."""
+    partial = [
+        f"(e.timestamp >= %(partial_from_{n})s AND e.timestamp < %(partial_to_{n})s"
+        " AND (stored_until.ended_at IS NULL OR e.timestamp > stored_until.ended_at))"
+        for n in range(partial_ranges)
+    ]
+    raw = timestamp_ranges_condition(raw_ranges) if raw_ranges else "false"
+    return SESSION_ROWS.replace("{ranges}", " OR ".join([raw, *partial])).replace(
+        "{stored_until}", _STORED_UNTIL if partial_ranges else _NOTHING_STORED
+    )
+
+
 def session_partitions_ensure(*, day: date) -> None:
     """The stored sessions' partition of `day`'s month (call outside long transactions: it
     locks the table for as long as the transaction that creates it)."""
     month_partitions_ensure(parent=SESSIONS_TABLE, months=[day], instants=False)
 
 
-def sessions_day_store_sql(ranges: str) -> str:
-    """Replaces the stored sessions of one website's day by those computed from its events."""
+def sessions_day_store_sql(*, closed_before: bool = False) -> str:
+    """Replaces the stored sessions of one website's day (`raw_from_0`..`raw_to_0`) by those
+    computed from its events; `closed_before`: only those that ended before
+    `%(closed_before)s`."""
     listed = ", ".join(SESSION_COLUMNS)
+    closed = "WHERE ended_at < %(closed_before)s" if closed_before else ""
     return f"""
 WITH cleared AS (
     DELETE FROM {SESSIONS_TABLE} WHERE website_id = %(website_id)s AND day = %(day)s
 )
 INSERT INTO {SESSIONS_TABLE} (website_id, {listed})
 SELECT %(website_id)s::uuid, {listed}
-FROM ({SESSION_ROWS.replace("{ranges}", ranges)}) AS day_sessions
+FROM ({session_rows_sql(raw_ranges=1)}) AS day_sessions
+{closed}
 """

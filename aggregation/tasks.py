@@ -2,13 +2,14 @@
 
 import logging
 import uuid
-from datetime import date
+from datetime import date, datetime
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from aggregation import retention, selectors, services
+from analytics_site.calendar import quarter_hour_floor
 from websites.models import Website
 
 logger = logging.getLogger(__name__)
@@ -42,6 +43,35 @@ def aggregate_pending_days() -> int:
         aggregate_day.delay(website_id, day.isoformat())
     logger.info("Queued aggregation of %d website-days", len(pending))
     return len(pending)
+
+
+@shared_task(autoretry_for=(OperationalError, InterfaceError), retry_backoff=True, max_retries=3)
+def store_closed_sessions(website_id: str, day: str, cutoff: str) -> None:
+    """Stores the sessions of a day still collecting that closed before `cutoff`."""
+    try:
+        services.day_closed_sessions_store(
+            website_id=uuid.UUID(website_id),
+            day=date.fromisoformat(day),
+            cutoff=datetime.fromisoformat(cutoff),
+        )
+    except Website.DoesNotExist:
+        logger.info("Website %s was deleted before its sessions of %s were stored", website_id, day)
+
+
+@shared_task
+def store_todays_closed_sessions() -> int:
+    """Every few minutes: each website's today gets its closed sessions stored up to the last
+    quarter hour before `CLOSED_SESSIONS_DELAY` ago, so queries sessionize only the events
+    since (the delay lets the buffer drain first; a batch later than that only sends the day
+    back to its raw events until the next run). One task per website with events today."""
+    now = timezone.now()
+    cutoff = quarter_hour_floor(now - services.CLOSED_SESSIONS_DELAY)
+    queued = 0
+    for website_id, day, stored_cutoff in selectors.aggregation_days_collecting(now=now):
+        if stored_cutoff != cutoff:
+            store_closed_sessions.delay(website_id, day.isoformat(), cutoff.isoformat())
+            queued += 1
+    return queued
 
 
 @shared_task

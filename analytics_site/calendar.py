@@ -59,6 +59,12 @@ def local_date(instant: datetime, time_zone: str) -> date:
     return instant.astimezone(zone(time_zone)).date()
 
 
+def quarter_hour_floor(instant: datetime) -> datetime:
+    """The instant's quarter hour: every UTC offset in use is a multiple of 15 minutes, so
+    quarter hours of UTC are quarter hours of every zone."""
+    return instant.replace(minute=instant.minute // 15 * 15, second=0, microsecond=0)
+
+
 def month_start(day: date) -> date:
     return day.replace(day=1)
 

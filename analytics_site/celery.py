@@ -33,6 +33,12 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=15),
         "options": {"expires": 60 * 60},
     },
+    # Today's sessions closed so far, stored: queries sessionize only the minutes since.
+    "aggregation-todays-closed-sessions": {
+        "task": "aggregation.tasks.store_todays_closed_sessions",
+        "schedule": crontab(minute="*/5"),
+        "options": {"expires": 5 * 60},
+    },
     # Deleted websites are purged as soon as they are deleted; this resumes any purge that died.
     "websites-purges-resume": {
         "task": "websites.tasks.website_purges_resume",

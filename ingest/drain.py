@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from aggregation.services import aggregation_days_mark_stale
+from analytics_site.calendar import quarter_hour_floor
 from ingest import buffer
 from ingest.buffer import BufferEntry
 from ingest.models import DeadLetter, DrainCheckpoint
@@ -72,16 +73,14 @@ def events_store(rows: Sequence[EventRow]) -> int:
                 for row in rows:
                     copy.write_row(row)
             aggregation_days_mark_stale(
-                website_instants={(row.website_id, _quarter_hour(row.timestamp)) for row in rows}
+                website_instants={
+                    (row.website_id, quarter_hour_floor(datetime.fromisoformat(row.timestamp)))
+                    for row in rows
+                }
             )
     except ROW_REFUSED as error:
         raise RowRefused(str(error).strip()) from error
     return len(rows)
-
-
-def _quarter_hour(timestamp: str) -> datetime:
-    instant = datetime.fromisoformat(timestamp)
-    return instant.replace(minute=instant.minute // 15 * 15, second=0, microsecond=0)
 
 
 def _live_websites(website_ids: set[str]) -> set[str]:

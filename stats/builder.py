@@ -25,8 +25,13 @@ from typing import Any
 from psycopg import sql
 
 from aggregation.selectors import DaySplit
-from aggregation.sessions import SESSION_COLUMNS, SESSION_ROWS, SESSIONS_TABLE, VIEWED_SEPARATOR
-from aggregation.sql import SQL_CONSTANTS, timestamp_ranges_condition
+from aggregation.sessions import (
+    SESSION_COLUMNS,
+    SESSIONS_TABLE,
+    VIEWED_SEPARATOR,
+    session_rows_sql,
+)
+from aggregation.sql import SQL_CONSTANTS
 from ingest.models import EventType
 from stats.dimensions import Dimension
 from stats.filters import And, Filter, Leaf, Not, Or
@@ -218,24 +223,31 @@ def sessions_source(*, query: Query, days: DaySplit, params: Params) -> sql.Comp
     """The CTEs `live` and `sessions`: the sessions of the days, stored rows of stored days and
     live rows of the others.
 
-    The live part is the one session definition (`aggregation.sessions.SESSION_ROWS`), whose
-    parameters have fixed names: their values join this statement's under those names.
+    The live part is the one session definition (`aggregation.sessions.session_rows_sql`),
+    whose parameters have fixed names: their values join this statement's under those names.
+    Days stored in part read their stored sessions and, live, the events after them.
     """
     listed = sql.SQL(", ").join(sql.Identifier(column) for column in SESSION_COLUMNS)
     stored = [
         sql.SQL("r.day BETWEEN {} AND {}").format(params.add(first), params.add(last))
         for first, last in days.rollup
     ]
+    if days.partial:
+        stored.append(sql.SQL("r.day = ANY({})").format(params.add(list(days.partial))))
     params.values.update(
         {
             **SQL_CONSTANTS,
-            **{key: value for key, value in days.args().items() if key.startswith("raw_")},
+            **{
+                key: value
+                for key, value in days.args().items()
+                if key.startswith(("raw_", "partial_"))
+            },
             "time_zone": query.timezone,
             "website_id": query.website_id,
             "include_bots": query.include_bots,
         }
     )
-    live = SESSION_ROWS.replace("{ranges}", timestamp_ranges_condition(len(days.raw)))
+    live = session_rows_sql(raw_ranges=len(days.raw), partial_ranges=len(days.partial))
     # The live sessions are computed once (both parts may read them); the stored ones are read
     # where each part reads them, rather than copied.
     return sql.SQL(

@@ -55,3 +55,30 @@ def test_a_task_for_a_deleted_website_ends_quietly(tenant):
     site.delete()
     aggregate_day(site_id, (timezone.now().date() - timedelta(days=1)).isoformat())
     assert not AggregationDay.objects.filter(website_id=site_id).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_todays_closed_sessions_are_stored_by_a_worker(tenant, celery_worker):
+    from aggregation.models import Session
+    from aggregation.tasks import store_todays_closed_sessions
+    from analytics_site.calendar import local_date, quarter_hour_floor
+    from tests.reports.factories import event_build, events_insert
+
+    site = website_make(account=tenant.account)
+    now = timezone.now()
+    today = local_date(now, site.timezone)
+    long_ago = max(now - timedelta(hours=3), now.replace(hour=0, minute=0, second=1))
+    events_insert([event_build(site, long_ago.strftime("%Y-%m-%d %H:%M:%S"), 1)])
+    AggregationDay.objects.create(website=site, day=today)  # as the drainer's mark leaves it
+
+    assert store_todays_closed_sessions.delay() is not None
+    deadline = time.monotonic() + 60
+    day = AggregationDay.objects.get(website=site, day=today)
+    while day.sessions_cutoff is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+        day.refresh_from_db()
+    assert day.sessions_cutoff == quarter_hour_floor(day.sessions_cutoff)
+    assert day.sessions_cutoff <= now
+    assert not day.sessions_stale
+    closed = long_ago < day.sessions_cutoff - timedelta(minutes=30)
+    assert Session.objects.filter(website=site, day=today).count() == int(closed)

@@ -20,7 +20,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from aggregation.models import AggregationDay, Session
-from aggregation.services import day_aggregate
+from aggregation.services import (
+    aggregation_days_mark_stale,
+    day_aggregate,
+    day_closed_sessions_store,
+)
+from analytics_site.calendar import local_midnight
 from ingest.models import Event
 from stats.query import query_build, query_parse
 from stats.runner import query_run
@@ -234,9 +239,11 @@ def engine(website, body: dict) -> dict:
     drawn=st.lists(query_strategy(), min_size=1, max_size=3),
     zone=st.sampled_from(ZONES),
     aggregated=st.sets(st.sampled_from([FIRST_DAY - timedelta(days=1), *DAYS])),
+    # A day stored in part: its sessions closed before a quarter hour of it.
+    partly=st.one_of(st.none(), st.tuples(st.sampled_from(DAYS), st.integers(0, 100))),
 )
 def test_the_engine_agrees_with_the_oracle_live_stored_and_mixed(
-    website, traffic, drawn, zone, aggregated
+    website, traffic, drawn, zone, aggregated, partly
 ):
     Event.objects.filter(website=website).delete()
     Session.objects.filter(website=website).delete()
@@ -256,6 +263,11 @@ def test_the_engine_agrees_with_the_oracle_live_stored_and_mixed(
         row["id"] = event_id
     expected = [oracle_query(rows, timezone=zone, query=body, today=TODAY) for body in queries]
     assert [engine(website, body) for body in queries] == expected  # live
+    if partly is not None:
+        day, quarters = partly
+        cutoff = local_midnight(day, zone) + timedelta(minutes=15 * quarters)
+        day_closed_sessions_store(website_id=website.pk, day=day, cutoff=cutoff)
+        assert [engine(website, body) for body in queries] == expected  # closed sessions stored
     for day in sorted(aggregated):
         day_aggregate(website_id=website.pk, day=day)
     assert [engine(website, body) for body in queries] == expected  # mixed
@@ -329,3 +341,52 @@ def test_what_a_visit_viewed(website, leaf):
     assert engine(website, {**body, "filters": [["and", [leaf]]]}) == oracle_query(
         rows, timezone="UTC", query={**body, "filters": [["and", [leaf]]]}, today=TODAY
     )
+
+
+def test_a_late_event_before_the_cutoff_sends_the_day_back_to_its_raw_events(website):
+    """Closed sessions stored up to 12:00; then an event at 11:50 arrives for a visitor whose
+    stored session ended at 11:00: it now belongs to a session reaching past the cutoff."""
+    first = {"gap": 600, "event_type": 1, "path": "/", "content_group": None, "name": None}
+    common = {"referrer": REFERRERS[0], "utm": None, "device": DEVICES[0], "country": None}
+    common |= {"plan": None, "excluded": False}
+    traffic = [
+        {
+            "hash": 1,
+            "bot": False,
+            "day": DAYS[1],
+            "start": 10 * 3600,
+            "events": [{**first, **common}, {**first, **common, "path": "/a"}],
+        },
+        {
+            "hash": 2,
+            "bot": False,
+            "day": DAYS[1],
+            "start": 11 * 3600 + 1800,
+            "events": [{**first, **common}],
+        },
+    ]
+    rows = events_of(traffic)
+    events_insert(
+        [Event(website=website, **{k: v for k, v in r.items() if k != "id"}) for r in rows]
+    )
+    cutoff = local_midnight(DAYS[1], "UTC") + timedelta(hours=12)
+    assert day_closed_sessions_store(website_id=website.pk, day=DAYS[1], cutoff=cutoff) == 1
+    body = {"date_range": [DAYS[1].isoformat()] * 2, "metrics": ["visits", "visit_duration"]}
+
+    def answers() -> tuple[dict, dict]:
+        stored = Event.objects.filter(website=website).order_by("id").values_list("id", flat=True)
+        for row, event_id in zip(rows, stored, strict=True):
+            row["id"] = event_id
+        return engine(website, body), oracle_query(rows, timezone="UTC", query=body, today=TODAY)
+
+    live, expected = answers()
+    assert live == expected
+    assert live["results"][0]["metrics"] == [2, 300]  # 10:00-10:10 and 11:30 alone
+    late = datetime.combine(DAYS[1], time(10, 30), tzinfo=UTC)
+    late_row = {**rows[0], "timestamp": late}
+    rows.append(late_row)
+    events_insert([Event(website=website, **{k: v for k, v in late_row.items() if k != "id"})])
+    aggregation_days_mark_stale(website_instants=[(str(website.pk), late)])
+    live, expected = answers()
+    assert live == expected
+    assert live["results"][0]["metrics"] == [2, 900]  # 10:00-10:30 now, and 11:30
