@@ -7,7 +7,9 @@ Loads a website in America/New_York into the bench database (BENCH_DATABASE_URL)
 realistic traffic at `--per-day` events (the visitors of `bench/reports.py`, through the import
 pipeline) aggregated by `day_aggregate`, its stored sessions and rollup rows then copied to the
 `--days` - 1 days before it (shifted in time, marked aggregated), and `--today-events` raw events
-today, read live. Past days' raw events are not copied: nothing reads them once aggregated.
+today (spread over the whole local day), whose sessions closed before the last quarter hour are
+stored as the 5-minute beat task stores them; the rest is read live. Past days' raw events are
+not copied: nothing reads them once aggregated.
 Then times, through the production code (no HTTP):
 
 - every TinyTrail report, unfiltered, over 12 months (rollups, today live);
@@ -60,9 +62,14 @@ def load(website, *, days: int, per_day: int, today_events: int, today) -> None:
 
     from django.db import connection
 
-    from aggregation.services import day_aggregate, rollup_month_refresh
+    from aggregation.services import (
+        CLOSED_SESSIONS_DELAY,
+        day_aggregate,
+        day_closed_sessions_store,
+        rollup_month_refresh,
+    )
     from aggregation.sql import ROLLUPS
-    from analytics_site.calendar import local_midnight
+    from analytics_site.calendar import local_midnight, quarter_hour_floor
     from bench.reports import day_events
     from ingest.importer import events_import
 
@@ -88,6 +95,11 @@ def load(website, *, days: int, per_day: int, today_events: int, today) -> None:
     began = time.perf_counter()
     written = day_aggregate(website_id=website.pk, day=yesterday)
     print(f"day_aggregate({yesterday}) in {time.perf_counter() - began:.1f}s: {written}")
+    # As the 5-minute beat task leaves today: its sessions closed before the last quarter hour.
+    cutoff = quarter_hour_floor(datetime.now(UTC) - CLOSED_SESSIONS_DELAY)
+    began = time.perf_counter()
+    stored = day_closed_sessions_store(website_id=website.pk, day=today, cutoff=cutoff)
+    print(f"stored {stored:,} closed sessions of today in {time.perf_counter() - began:.1f}s")
     began = time.perf_counter()
     _copy_back(website, yesterday, days - 1)
     print(f"copied {days - 1} days back in {time.perf_counter() - began:.0f}s")
