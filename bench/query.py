@@ -24,36 +24,18 @@ stored table holds per day.
 
 import argparse
 import json
-import statistics
 import sys
 import time
-from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import django_setup
+from bench.reports import consume, timed
 
 DOMAIN = "query.bench.example"
 TIME_ZONE = "America/New_York"
-
-
-def timed(function: Callable, runs: int) -> tuple[float, object]:
-    """Median milliseconds of `runs` calls after one warm-up, and the last result."""
-    result = function()
-    times = []
-    for _ in range(runs):
-        began = time.perf_counter()
-        result = function()
-        times.append((time.perf_counter() - began) * 1000)
-    return statistics.median(times), result
-
-
-def consume(payload: dict) -> dict:
-    return {
-        key: list(value) if isinstance(value, Iterator) else value for key, value in payload.items()
-    }
 
 
 def load(website, *, days: int, per_day: int, today_events: int, today) -> None:

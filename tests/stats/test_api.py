@@ -206,10 +206,18 @@ def test_filter_values_most_visitors_first(tenant, website, traffic, params, row
     assert data["dimension"] == params["dimension"]
 
 
-@pytest.mark.parametrize("dimension", ["visit:colour", "time:day", ""])
+@pytest.mark.parametrize("dimension", ["visit:colour", "time:day", "", "event:props:" + "k" * 65])
 def test_filter_values_of_no_dimension_is_400(tenant, website, dimension):
     response = filter_values(tenant, website, dimension=dimension)
     assert_error(response, 400, "INVALID_PAYLOAD", mentions="dimension")
+
+
+@pytest.mark.parametrize("search", ["a\x00b", "tab\there", "x" * 101])
+def test_filter_values_refuses_a_search_it_cannot_hold(tenant, website, traffic, search):
+    response = filter_values(tenant, website, dimension="event:page", search=search)
+    assert_error(response, 400, "INVALID_PAYLOAD", mentions="search")
+    # Nothing else is disturbed: the same request with a plain search still answers.
+    assert success_data(filter_values(tenant, website, dimension="event:page", search="a"))
 
 
 def test_filter_values_of_another_accounts_website_is_404(other_tenant, website):

@@ -49,24 +49,6 @@ def test_date_range_keeps_the_reports_api():
     assert days.label() == "2026-02-27 to 2026-03-02"
 
 
-@pytest.mark.parametrize(
-    ("period", "start", "end"),
-    [
-        ("today", date(2026, 3, 1), date(2026, 3, 1)),
-        ("yesterday", date(2026, 2, 28), date(2026, 2, 28)),
-        ("7d", date(2026, 2, 23), date(2026, 3, 1)),
-        ("30d", date(2026, 1, 31), date(2026, 3, 1)),
-        ("90d", date(2025, 12, 2), date(2026, 3, 1)),
-        ("12m", date(2025, 3, 2), date(2026, 3, 1)),
-        ("ytd", date(2026, 1, 1), date(2026, 3, 1)),
-        ("all", date(2024, 5, 6), date(2026, 3, 1)),
-    ],
-)
-def test_periods_end_on_the_local_today(period, start, end):
-    days = period_resolve(period=period, today=date(2026, 3, 1), first_day=date(2024, 5, 6))
-    assert days == DateRange(start, end)
-
-
 def test_every_period_resolves_and_all_never_starts_after_today():
     today = date(2026, 3, 1)
     for period in PERIODS:
