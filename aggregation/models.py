@@ -309,13 +309,13 @@ ROLLUP_MODELS = (DayTotal, DayPage, DayPathVisits, DaySource, DayDevice, DayCust
 
 
 class Session(models.Model):
-    """One session of a visitor's local day (a visit when it holds a page view), with its events.
+    """One session of a visitor's local day (a visit when it holds a page view).
 
     Written by `day_aggregate` from the one definition in `aggregation.sessions`, for the query
-    engine (`stats`): every visit-level dimension and figure, and the session's events in order
-    (time, type, path, name, group, properties) as parallel arrays, which answer event-level
-    filters and dimensions without the raw events. Partitioned by month of `day` (created by SQL
-    in the migration; monthly partitions on demand, `aggregation.sessions`).
+    engine (`stats`) and the rollups: every visit-level dimension and figure; its events are in
+    `SessionEvents`, so that the many queries that read visit-level columns only scan narrow
+    rows. Partitioned by month of `day` (created by SQL in the migration; monthly partitions on
+    demand, `aggregation.sessions`).
     """
 
     id = models.BigAutoField(primary_key=True)
@@ -350,6 +350,26 @@ class Session(models.Model):
     pageviews = models.IntegerField()
     events = models.IntegerField()
     duration_us = models.BigIntegerField()
+
+    class Meta:
+        db_table = "aggregation_session"
+
+    def __str__(self) -> str:
+        return f"{self.website_id} {self.day} {self.started_at:%H:%M:%S}"
+
+
+class SessionEvents(models.Model):
+    """A stored session's events in order (time, type, path, name, group, properties) as
+    parallel arrays, which answer event-level filters and dimensions without the raw events.
+
+    One row per `Session` (`session_id` is its id), written with it; partitioned like it.
+    """
+
+    session_id = models.BigIntegerField(primary_key=True)
+    website = models.ForeignKey(
+        "websites.Website", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    day = models.DateField()
     event_times = ArrayField(models.DateTimeField())
     event_types = ArrayField(models.SmallIntegerField())
     event_paths = ArrayField(models.TextField())
@@ -358,7 +378,7 @@ class Session(models.Model):
     event_properties = ArrayField(models.JSONField(null=True))
 
     class Meta:
-        db_table = "aggregation_session"
+        db_table = "aggregation_sessionevents"
 
     def __str__(self) -> str:
-        return f"{self.website_id} {self.day} {self.started_at:%H:%M:%S}"
+        return f"{self.website_id} {self.day} session {self.session_id}"

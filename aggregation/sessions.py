@@ -32,7 +32,9 @@ SESSIONS_TABLE = "aggregation_session"
 # substring of one never spans two. SQL's chr(31).
 VIEWED_SEPARATOR = "\x1f"
 
-# The columns of a session row, in the table's order (after id and website_id).
+SESSION_EVENTS_TABLE = "aggregation_sessionevents"
+
+# The columns of a stored session (after id and website_id), in the table's order.
 SESSION_COLUMNS = (
     "day",
     "started_at",
@@ -60,6 +62,9 @@ SESSION_COLUMNS = (
     "pageviews",
     "events",
     "duration_us",
+)
+# A session's events in order, as parallel arrays: stored apart (`aggregation_sessionevents`).
+EVENT_ARRAYS = (
     "event_times",
     "event_types",
     "event_paths",
@@ -166,23 +171,51 @@ def session_rows_sql(*, raw_ranges: int, partial_ranges: int = 0) -> str:
 
 
 def session_partitions_ensure(*, day: date) -> None:
-    """The stored sessions' partition of `day`'s month (call outside long transactions: it
-    locks the table for as long as the transaction that creates it)."""
-    month_partitions_ensure(parent=SESSIONS_TABLE, months=[day], instants=False)
+    """The stored sessions' partitions of `day`'s month, and their events' (call outside long
+    transactions: it locks the tables for as long as the transaction that creates them)."""
+    for parent in (SESSIONS_TABLE, SESSION_EVENTS_TABLE):
+        month_partitions_ensure(parent=parent, months=[day], instants=False)
 
 
 def sessions_day_store_sql(*, closed_before: bool = False) -> str:
-    """Replaces the stored sessions of one website's day (`raw_from_0`..`raw_to_0`) by those
-    computed from its events; `closed_before`: only those that ended before
-    `%(closed_before)s`."""
+    """Replaces the stored sessions (and their events) of one website's day
+    (`raw_from_0`..`raw_to_0`) by those computed from its events; `closed_before`: only those
+    that ended before `%(closed_before)s`. Returns the sessions' count as its row count."""
     listed = ", ".join(SESSION_COLUMNS)
+    arrays = ", ".join(EVENT_ARRAYS)
     closed = "WHERE ended_at < %(closed_before)s" if closed_before else ""
+    day = "website_id = %(website_id)s AND day = %(day)s"
     return f"""
-WITH cleared AS (
-    DELETE FROM {SESSIONS_TABLE} WHERE website_id = %(website_id)s AND day = %(day)s
+WITH cleared AS (DELETE FROM {SESSIONS_TABLE} WHERE {day}),
+cleared_events AS (DELETE FROM {SESSION_EVENTS_TABLE} WHERE {day}),
+day_sessions AS MATERIALIZED (
+    SELECT nextval(pg_get_serial_sequence('{SESSIONS_TABLE}', 'id')) AS id, *
+    FROM ({session_rows_sql(raw_ranges=1)}) AS day_sessions
+    {closed}
+),
+stored AS (
+    INSERT INTO {SESSIONS_TABLE} (id, website_id, {listed})
+    SELECT id, %(website_id)s::uuid, {listed} FROM day_sessions
 )
-INSERT INTO {SESSIONS_TABLE} (website_id, {listed})
-SELECT %(website_id)s::uuid, {listed}
-FROM ({session_rows_sql(raw_ranges=1)}) AS day_sessions
-{closed}
+INSERT INTO {SESSION_EVENTS_TABLE} (session_id, website_id, day, {arrays})
+SELECT id, %(website_id)s::uuid, day, {arrays} FROM day_sessions
 """
+
+
+def stored_sessions_sql(*, events: bool) -> str:
+    """The stored sessions of the website's days `stored_days` (bots if `include_bots`), with
+    their events' arrays when `events`: the columns of `SESSION_ROWS`."""
+    listed = ", ".join(f"s.{column}" for column in SESSION_COLUMNS)
+    if not events:
+        return f"""
+SELECT {listed} FROM {SESSIONS_TABLE} s
+WHERE s.website_id = %(website_id)s AND s.day = ANY(%(stored_days)s)
+  AND (%(include_bots)s OR NOT s.is_bot)"""
+    arrays = ", ".join(f"x.{column}" for column in EVENT_ARRAYS)
+    return f"""
+SELECT {listed}, {arrays} FROM {SESSIONS_TABLE} s
+JOIN {SESSION_EVENTS_TABLE} x
+  ON x.website_id = s.website_id AND x.day = s.day AND x.session_id = s.id
+WHERE s.website_id = %(website_id)s AND s.day = ANY(%(stored_days)s)
+  AND x.website_id = %(website_id)s AND x.day = ANY(%(stored_days)s)
+  AND (%(include_bots)s OR NOT s.is_bot)"""

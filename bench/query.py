@@ -7,8 +7,9 @@ Loads a website in America/New_York into the bench database (BENCH_DATABASE_URL)
 realistic traffic at `--per-day` events (the visitors of `bench/reports.py`, through the import
 pipeline) aggregated by `day_aggregate`, its stored sessions and rollup rows then copied to the
 `--days` - 1 days before it (shifted in time, marked aggregated), and `--today-events` raw events
-today (spread over the whole local day), whose sessions closed before the last quarter hour are
-stored as the 5-minute beat task stores them; the rest is read live. Past days' raw events are
+today (a whole day's traffic pressed into the hours from local midnight to now), whose sessions
+closed before the last quarter hour are stored as the 5-minute beat task stores them; the rest
+is read live. Past days' raw events are
 not copied: nothing reads them once aggregated.
 Then times, through the production code (no HTTP):
 
@@ -60,17 +61,19 @@ def load(website, *, days: int, per_day: int, today_events: int, today) -> None:
         for table in (
             "ingest_event",
             "aggregation_session",
+            "aggregation_sessionevents",
             "aggregation_aggregationday",
             *ROLLUPS,
         ):
             cursor.execute(f"DELETE FROM {table} WHERE website_id = %s", [website.pk])
     yesterday = today - timedelta(days=1)
+    now = datetime.now(UTC)
     for day, count in ((yesterday, per_day), (today, today_events)):
         start = local_midnight(day, TIME_ZONE)
-        lines = (
-            json.dumps(event).encode()
-            for event in day_events(rng, str(website.pk), start, count, domain=DOMAIN)
-        )
+        events = day_events(rng, str(website.pk), start, count, domain=DOMAIN)
+        if day == today:  # a day's traffic received by now: its hours pressed into the past
+            _press(events, start, now)
+        lines = (json.dumps(event).encode() for event in events)
         began = time.perf_counter()
         *_, result = events_import(lines)
         print(f"imported {result.imported:,} events of {day} in {time.perf_counter() - began:.0f}s")
@@ -94,11 +97,25 @@ def load(website, *, days: int, per_day: int, today_events: int, today) -> None:
         cursor.execute("ANALYZE")
 
 
+def _press(events: list[dict], start: datetime, end: datetime) -> None:
+    """Moves the events of the day from `start` into [start, end), keeping their order."""
+    scale = (end - start) / timedelta(days=1)
+    for event in events:
+        moment = datetime.fromisoformat(event["timestamp"])
+        event["timestamp"] = (start + (moment - start) * scale).isoformat()
+
+
 def _copy_back(website, source_day, days: int) -> None:
     """The source day's sessions and rollup rows, shifted to each of the `days` days before."""
     from django.db import connection, transaction
 
-    from aggregation.sessions import SESSION_COLUMNS, session_partitions_ensure
+    from aggregation.sessions import (
+        EVENT_ARRAYS,
+        SESSION_COLUMNS,
+        SESSION_EVENTS_TABLE,
+        SESSIONS_TABLE,
+        session_partitions_ensure,
+    )
     from aggregation.sql import ROLLUPS
 
     shifted = {
@@ -110,17 +127,33 @@ def _copy_back(website, source_day, days: int) -> None:
         ),
     }
     sessions = ", ".join(shifted.get(column, column) for column in SESSION_COLUMNS)
+    arrays = ", ".join(shifted.get(column, column) for column in EVENT_ARRAYS)
+    copy_sessions = f"""
+        WITH source AS MATERIALIZED (
+            SELECT nextval(pg_get_serial_sequence('{SESSIONS_TABLE}', 'id')) AS copy_id,
+                   s.website_id, {", ".join(f"s.{c}" for c in SESSION_COLUMNS)},
+                   {", ".join(f"x.{c}" for c in EVENT_ARRAYS)}
+            FROM {SESSIONS_TABLE} s
+            JOIN {SESSION_EVENTS_TABLE} x
+              ON x.website_id = s.website_id AND x.day = s.day AND x.session_id = s.id
+            WHERE s.website_id = %(website)s AND s.day = %(day)s
+        ),
+        copied AS (
+            INSERT INTO {SESSIONS_TABLE} (id, website_id, {", ".join(SESSION_COLUMNS)})
+            SELECT copy_id, website_id, {sessions} FROM source
+        )
+        INSERT INTO {SESSION_EVENTS_TABLE} (session_id, website_id, day, {", ".join(EVENT_ARRAYS)})
+        SELECT copy_id, website_id, day - %(shift)s, {arrays} FROM source
+    """
+    with connection.cursor() as cursor:  # the copies' plans read the source day's statistics
+        cursor.execute(f"ANALYZE {SESSIONS_TABLE}, {SESSION_EVENTS_TABLE}")
     for shift in range(1, days + 1):
         day = source_day - timedelta(days=shift)
         session_partitions_ensure(day=day)
         args = {"website": website.pk, "day": source_day, "shift": shift}
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO aggregation_session (website_id, {', '.join(SESSION_COLUMNS)}) "
-                f"SELECT website_id, {sessions} FROM aggregation_session "
-                "WHERE website_id = %(website)s AND day = %(day)s",
-                args,
-            )
+            cursor.execute("SET LOCAL statement_timeout = 0")
+            cursor.execute(copy_sessions, args)
             for table, rollup in ROLLUPS.items():
                 columns = ", ".join(rollup.columns[1:])
                 cursor.execute(

@@ -26,15 +26,16 @@ from psycopg import sql
 
 from aggregation.selectors import DaySplit
 from aggregation.sessions import (
+    EVENT_ARRAYS,
     SESSION_COLUMNS,
-    SESSIONS_TABLE,
     VIEWED_SEPARATOR,
     session_rows_sql,
+    stored_sessions_sql,
 )
 from aggregation.sql import SQL_CONSTANTS
 from ingest.models import EventType
 from stats.dimensions import Dimension
-from stats.filters import And, Filter, Leaf, Not, Or
+from stats.filters import And, Filter, Leaf, Not, Or, filter_leaves
 from stats.query import Query
 
 PAGE_VIEW = EventType.PAGE_VIEW.value
@@ -177,7 +178,7 @@ def event_leaf_in_session(leaf: Leaf, params: Params) -> sql.Composable:
     `is` and `contains` on what a visit viewed read `viewed_paths` / `viewed_groups` (one text,
     each value between separators); the others look through the session's events.
     """
-    if leaf.dimension.name in VIEWED and leaf.op in ("is", "contains") and None not in leaf.values:
+    if _viewed_text_serves(leaf):
         return _viewed_holds(leaf, VIEWED_COLUMNS[leaf.dimension.name], params)
     viewed = (
         sql.SQL("e.event_type = {} AND ").format(sql.Literal(PAGE_VIEW))
@@ -186,6 +187,13 @@ def event_leaf_in_session(leaf: Leaf, params: Params) -> sql.Composable:
     )
     return sql.SQL("EXISTS (SELECT FROM {} WHERE {}{})").format(
         EVENTS_OF_SESSION, viewed, leaf_holds(leaf, dimension_value(leaf.dimension, params), params)
+    )
+
+
+def _viewed_text_serves(leaf: Leaf) -> bool:
+    """Whether `viewed_paths` / `viewed_groups` decide the leaf for a session."""
+    return (
+        leaf.dimension.name in VIEWED and leaf.op in ("is", "contains") and None not in leaf.values
     )
 
 
@@ -219,21 +227,17 @@ def _all(conditions: Sequence[sql.Composable]) -> sql.Composable:
 # --- The statement -------------------------------------------------------------------------------
 
 
-def sessions_source(*, query: Query, days: DaySplit, params: Params) -> sql.Composable:
+def sessions_source(
+    *, query: Query, days: DaySplit, events: bool, params: Params
+) -> sql.Composable:
     """The CTEs `live` and `sessions`: the sessions of the days, stored rows of stored days and
-    live rows of the others.
+    live rows of the others; with their events' arrays when `events` (stored apart: joined only
+    then).
 
-    The live part is the one session definition (`aggregation.sessions.session_rows_sql`),
-    whose parameters have fixed names: their values join this statement's under those names.
-    Days stored in part read their stored sessions and, live, the events after them.
+    Both are the definitions of `aggregation.sessions`, whose parameters have fixed names: their
+    values join this statement's under those names. Days stored in part read their stored
+    sessions and, live, the events after them.
     """
-    listed = sql.SQL(", ").join(sql.Identifier(column) for column in SESSION_COLUMNS)
-    stored = [
-        sql.SQL("r.day BETWEEN {} AND {}").format(params.add(first), params.add(last))
-        for first, last in days.rollup
-    ]
-    if days.partial:
-        stored.append(sql.SQL("r.day = ANY({})").format(params.add(list(days.partial))))
     params.values.update(
         {
             **SQL_CONSTANTS,
@@ -242,27 +246,23 @@ def sessions_source(*, query: Query, days: DaySplit, params: Params) -> sql.Comp
                 for key, value in days.args().items()
                 if key.startswith(("raw_", "partial_"))
             },
+            "stored_days": [*days.rollup_days(), *days.partial],
             "time_zone": query.timezone,
             "website_id": query.website_id,
             "include_bots": query.include_bots,
         }
     )
     live = session_rows_sql(raw_ranges=len(days.raw), partial_ranges=len(days.partial))
+    columns = (*SESSION_COLUMNS, *(EVENT_ARRAYS if events else ()))
     # The live sessions are computed once (both parts may read them); the stored ones are read
-    # where each part reads them, rather than copied.
+    # where each part reads them, rather than copied. Our constant texts, values placeholders.
     return sql.SQL(
         "live AS MATERIALIZED ({live}), "
-        "sessions AS NOT MATERIALIZED ("
-        "SELECT {listed} FROM {table} r WHERE r.website_id = {website} AND ({stored})"
-        " AND ({bots} OR NOT r.is_bot)"
-        " UNION ALL SELECT {listed} FROM live)"
+        "sessions AS NOT MATERIALIZED ({stored} UNION ALL SELECT {listed} FROM live)"
     ).format(
-        listed=listed,
-        table=sql.Identifier(SESSIONS_TABLE),
-        website=params.add(query.website_id),
-        stored=sql.SQL(" OR ").join(stored) if stored else sql.SQL("false"),
-        bots=params.add(query.include_bots),
-        live=sql.SQL(live),  # our constant text, its values placeholders
+        live=sql.SQL(live),
+        stored=sql.SQL(stored_sessions_sql(events=events)),
+        listed=sql.SQL(", ").join(sql.Identifier(column) for column in columns),
     )
 
 
@@ -282,6 +282,18 @@ def query_statement(*, query: Query, days: DaySplit, paginate: bool) -> Statemen
     dims = query.dimensions
     names = [sql.Identifier(f"d{index}") for index in range(len(dims))]
 
+    event_dims = [d for d in dims if d.level == "event"]
+    own_counts = _session_counts_serve(query, event_dims, event_leaves)
+    # Whether any part looks through the sessions' events (stored apart, joined only then).
+    events = any(
+        leaf.dimension.level == "event" and not _viewed_text_serves(leaf)
+        for node in query.filters
+        for leaf in filter_leaves(node)
+    )
+    if metrics & VISIT_METRICS and event_dims:
+        events |= not _viewed_list_serves(event_dims, event_leaves)
+    if metrics & EVENT_METRICS:
+        events |= not own_counts
     kept = sql.SQL("SELECT * FROM sessions v WHERE {}").format(
         _all([session_holds(node, params) for node in (*visit_leaves, *compounds)])
     )
@@ -289,7 +301,7 @@ def query_statement(*, query: Query, days: DaySplit, paginate: bool) -> Statemen
     if metrics & VISIT_METRICS:
         parts.append(_visit_part(query, dims, event_leaves, params))
     if metrics & EVENT_METRICS:
-        parts.append(_event_part(query, dims, event_leaves, metrics, params))
+        parts.append(_event_part(query, dims, event_leaves, metrics, own_counts, params))
     measures = [sql.Identifier(f"m{index}") for index in range(len(query.metrics))]
     selected = [
         *names,
@@ -313,7 +325,7 @@ def query_statement(*, query: Query, days: DaySplit, paginate: bool) -> Statemen
         "LEFT JOIN LATERAL (SELECT * FROM ranked WHERE {page}) AS page ON true "
         "ORDER BY page.position"
     ).format(
-        sessions=sessions_source(query=query, days=days, params=params),
+        sessions=sessions_source(query=query, days=days, events=events, params=params),
         kept=kept,
         selected=sql.SQL(", ").join(selected),
         parts=sql.SQL(" UNION ALL ").join(parts),
@@ -431,9 +443,27 @@ def _viewed_list_serves(event_dims: list[Dimension], event_leaves: list[Leaf]) -
     )
 
 
-def _event_part(query, dims, event_leaves, metrics, params) -> sql.Composable:
+def _session_counts_serve(query: Query, event_dims: list[Dimension], event_leaves) -> bool:
+    """Whether the event metrics are the kept sessions' own counts: no event-level dimension
+    or top-level event filter, and buckets of a day or more (a session holds one local day)."""
+    return not event_dims and not event_leaves and query.interval != "hour"
+
+
+def _event_part(query, dims, event_leaves, metrics, own_counts, params) -> sql.Composable:
     """The kept sessions' events matching every top-level event leaf (page views only, unless
-    `events` is asked) per combination of values: pageviews and events."""
+    `events` is asked) per combination of values: pageviews and events; `own_counts`: the
+    sessions' counts of them instead (`_session_counts_serve`)."""
+    if own_counts:
+        values = [
+            bucket_value(query, sql.SQL("v.started_at"), params)
+            if dimension.level == "time"
+            else dimension_value(dimension, params)
+            for dimension in dims
+        ]
+        counts = {"pageviews": sql.SQL("sum(v.pageviews)"), "events": sql.SQL("sum(v.events)")}
+        # As below: the rows are those of the events counted (page views only, unless `events`).
+        read = [] if "events" in metrics else [sql.SQL("v.pageviews > 0")]
+        return _grouped(values, counts, sql.SQL("kept v"), read, dims)
     values = []
     for dimension in dims:
         if dimension.level == "time":

@@ -8,6 +8,7 @@ no reader meets an input it was not built for; a refusal names the offending par
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from analytics_site.text import UNSTORABLE_CHARACTERS
@@ -61,6 +62,17 @@ def filters_parse(value: object, *, path: str = "filters") -> tuple[Filter, ...]
     return tuple(
         parser.parse(item, path=f"{path}[{index}]", depth=1) for index, item in enumerate(value)
     )
+
+
+def filter_leaves(node: Filter) -> Iterator[Leaf]:
+    """Every leaf of a filter, depth first."""
+    if isinstance(node, Leaf):
+        yield node
+    elif isinstance(node, Not):
+        yield from filter_leaves(node.item)
+    else:
+        for item in node.items:
+            yield from filter_leaves(item)
 
 
 def filter_as_json(node: Filter) -> list:

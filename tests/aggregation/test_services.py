@@ -20,6 +20,7 @@ from aggregation.models import (
     DaySource,
     DayTotal,
     Session,
+    SessionEvents,
 )
 from aggregation.services import day_aggregate
 from ingest.models import Channel, DeviceType, ScreenBucket
@@ -174,8 +175,11 @@ def test_the_rows_of_a_known_day(website):
         "events": 4,
     }
     assert sessions[0].duration_us == 420_500_000
-    assert sessions[0].event_types == [1, 1, 7, 3]
-    assert sessions[0].event_groups == [None, "Blog", None, None]
+    events = SessionEvents.objects.get(session_id=sessions[0].id)
+    assert (events.website_id, events.day) == (website.pk, DAY)
+    assert events.event_types == [1, 1, 7, 3]
+    assert events.event_groups == [None, "Blog", None, None]
+    assert SessionEvents.objects.filter(website=website).count() == 4
     assert [(s.pageviews, s.events, s.is_bot) for s in sessions[1:]] == [
         (1, 1, False),
         (1, 1, True),

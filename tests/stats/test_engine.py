@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aggregation.models import AggregationDay, Session
+from aggregation.models import AggregationDay, Session, SessionEvents
 from aggregation.services import (
     aggregation_days_mark_stale,
     day_aggregate,
@@ -247,6 +247,7 @@ def test_the_engine_agrees_with_the_oracle_live_stored_and_mixed(
 ):
     Event.objects.filter(website=website).delete()
     Session.objects.filter(website=website).delete()
+    SessionEvents.objects.filter(website=website).delete()
     AggregationDay.objects.filter(website=website).delete()
     website.timezone = zone
     website.save(update_fields=["timezone"])
