@@ -29,8 +29,13 @@ class AggregationDayQuerySet(models.QuerySet):
         """The website's days that reports read from the rollups: aggregated in its current time
         zone, or aggregated in an earlier one and older than the raw events still held (no
         re-aggregation can move those to the new zone's midnights)."""
+        return self.filter(self.readable_condition(website=website), website=website)
+
+    @staticmethod
+    def readable_condition(*, website: "Website") -> Q:
+        """`readable`'s condition on a day of the website."""
         realigned = Q(timezone=website.timezone) | Q(day__lt=RawSQL(EVENTS_HELD_FROM_SQL, ()))
-        return self.aggregated().filter(realigned, website=website)
+        return Q(aggregated_at__isnull=False, stale=False) & realigned
 
     def pending(self) -> "AggregationDayQuerySet":
         """Days never aggregated, with events stored since their last aggregation, or, while
@@ -68,6 +73,9 @@ class AggregationDay(models.Model):
     # (`day_closed_sessions_store`), unless events before it arrived since (stale).
     sessions_cutoff = models.DateTimeField(null=True, blank=True)
     sessions_stale = models.BooleanField(default=False, db_default=False)
+    # Where the events not in its stored sessions begin then: the start of the first session
+    # still open, else the cutoff. Readers sessionize live from here, not from midnight.
+    sessions_open_from = models.DateTimeField(null=True, blank=True)
 
     objects = LiveAggregationDayManager()
 

@@ -12,10 +12,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Q
+from django.db.models import BooleanField, ExpressionWrapper, Q
 
 from aggregation.models import AggregationDay
-from aggregation.sql import ROLLUPS, SQL_CONSTANTS, timestamp_ranges_condition, with_shared
+from aggregation.sessions import sessions_read_sql
+from aggregation.sql import ROLLUPS, SQL_CONSTANTS, with_shared
 from analytics_site.calendar import LATEST_TIME_ZONE, local_date, local_days_instants
 from websites.models import Website
 
@@ -31,8 +32,10 @@ class DaySplit:
     rollup: tuple[DayRun, ...]
     raw: tuple[DayRun, ...]
     time_zone: str  # the website's: raw days are read from its midnights
-    # Sessions only: days whose closed sessions are stored (the rest read live after them).
+    # Days whose closed sessions are stored (the rest read live after them), and for each
+    # where its events not in them begin (`AggregationDay.sessions_open_from`).
     partial: tuple[date, ...] = ()
+    partial_open_from: tuple[datetime, ...] = ()
 
     def args(self) -> dict:
         args: dict = {"rollup_months": list(self.months), "time_zone": self.time_zone}
@@ -43,10 +46,11 @@ class DaySplit:
                 first, last, self.time_zone
             )
         args["partial_days"] = list(self.partial)
-        for n, day in enumerate(self.partial):
-            args[f"partial_from_{n}"], args[f"partial_to_{n}"] = local_days_instants(
-                day, day, self.time_zone
-            )
+        for n, (day, open_from) in enumerate(
+            zip(self.partial, self.partial_open_from, strict=True)
+        ):
+            start, end = local_days_instants(day, day, self.time_zone)
+            args[f"partial_from_{n}"], args[f"partial_to_{n}"] = max(start, open_from), end
         return args
 
     def rollup_days(self) -> list[date]:
@@ -63,9 +67,6 @@ class DaySplit:
         if self.months:
             conditions.append(f"({alias}.is_month AND {alias}.day = ANY(%(rollup_months)s))")
         return " OR ".join(conditions) or "false"
-
-    def raw_condition(self) -> str:
-        return timestamp_ranges_condition(len(self.raw))
 
 
 def _runs(days: Iterable[date]) -> tuple[DayRun, ...]:
@@ -93,34 +94,39 @@ def day_split(
     """Splits the website's days of `ranges` into what the rollups hold and the rest.
 
     A day is read from its rollup rows when `AggregationDay` says they are readable (aggregated,
-    in the website's time zone unless older than the raw events), else from its raw events.
-    With `months`, a calendar month whose every day is readable, and which each range holds
-    whole or not at all (a report may place the month row by its first day), is read from its
-    month rows instead of its day rows. With `sessions`, the split is for the stored sessions
-    (`aggregation_session`): readable days whose sessions are stored, days stored in part
-    (`partial`: closed sessions up to a cutoff, in the website's zone, not stale), no months.
+    in the website's time zone unless older than the raw events), else from its sessions: the
+    days stored in part (`partial`: today, whose closed sessions are stored up to a cutoff, in
+    the website's zone, not stale) read those and live ones after them, the others (`raw`) live
+    ones of their raw events. With `months`, a calendar month whose every day is readable, and
+    which each range holds whole or not at all (a report may place the month row by its first
+    day), is read from its month rows instead of its day rows. With `sessions`, the split is
+    for the stored sessions (`aggregation_session`): readable days whose sessions are stored,
+    no months.
     """
     wanted: set[date] = set()
     within = Q()
     for first, last in ranges:
         wanted |= _days(first, last)
         within |= Q(day__range=(first, last))
-    aggregated = wanted & set(
-        AggregationDay.objects.readable(website=website)
-        .filter(within, **({"sessions_stored": True} if sessions else {}))
-        .values_list("day", flat=True)
-    )
-    partial: set[date] = set()
-    if sessions:
-        partial = (wanted - aggregated) & set(
-            AggregationDay.objects.filter(
-                within,
-                website=website,
-                timezone=website.timezone,
-                sessions_cutoff__isnull=False,
-                sessions_stale=False,
-            ).values_list("day", flat=True)
+    aggregated: set[date] = set()
+    partial: dict[date, datetime] = {}  # day: where its events not in stored sessions begin
+    rows = (
+        AggregationDay.objects.filter(within, website=website)
+        .annotate(
+            readable=ExpressionWrapper(
+                AggregationDay.objects.readable_condition(website=website),
+                output_field=BooleanField(),
+            )
         )
+        .values_list(
+            "day", "readable", "sessions_stored", "timezone", "sessions_stale", "sessions_open_from"
+        )
+    )
+    for day, readable, stored, time_zone, stale, open_from in rows:
+        if readable and (stored or not sessions):
+            aggregated.add(day)
+        elif open_from is not None and time_zone == website.timezone and not stale:
+            partial[day] = open_from
     whole_months: list[date] = []
     in_months: set[date] = set()
     spans = [_days(first, last) for first, last in ranges]
@@ -133,9 +139,10 @@ def day_split(
     return DaySplit(
         months=tuple(whole_months),
         rollup=_runs(aggregated - in_months),
-        raw=_runs(wanted - aggregated - partial),
+        raw=_runs(wanted - aggregated - partial.keys()),
         time_zone=website.timezone,
         partial=tuple(sorted(partial)),
+        partial_open_from=tuple(partial[day] for day in sorted(partial)),
     )
 
 
@@ -144,7 +151,8 @@ def rollup_source_sql(table: str, *, split: DaySplit) -> str:
 
     The slice is chosen by the parameters `include_bots` and `group_filter` ('' or a group);
     add the report's `SELECT … FROM source`. Stored rows of aggregated days (and months), live
-    rows of raw days: the raw events are read through (website_id, timestamp) ranges. A month
+    rows of the others from their sessions (`aggregation.sessions.sessions_read_sql`): today's
+    stored closed sessions and the raw events after them, the raw events of other days. A month
     row comes with `day` = the month's first day.
     """
     rollup = ROLLUPS[table]
@@ -166,7 +174,8 @@ source AS (
     FROM ({rollup.definition}) AS live
 )
 """
-    return with_shared(split.raw_condition(), source)
+    rows = sessions_read_sql(raw_ranges=len(split.raw), partial_ranges=len(split.partial))
+    return with_shared(rows, source)
 
 
 def rollup_source_args(
@@ -178,6 +187,7 @@ def rollup_source_args(
         "website_id": website.pk,
         "include_bots": include_bots,
         "group_filter": content_group or "",
+        "stored_days": list(split.partial),
     }
 
 

@@ -13,7 +13,7 @@ from aggregation.selectors import aggregation_day_websites, aggregation_days_wai
 from aggregation.sessions import (
     SESSIONS_TABLE,
     session_partitions_ensure,
-    sessions_day_store_sql,
+    sessions_day_store_ctes,
 )
 from aggregation.sql import (
     ROLLUPS,
@@ -21,7 +21,6 @@ from aggregation.sql import (
     SQL_CONSTANTS,
     month_delete_sql,
     month_insert_sql,
-    timestamp_ranges_condition,
     with_shared,
 )
 from analytics_site.calendar import local_days_instants, next_month
@@ -152,6 +151,7 @@ def day_aggregate(*, website_id: UUID | str, day: date) -> dict[str, int]:
         "next_month": next_month(month),
         "include_bots": True,
         "group_filter": None,
+        "stored_days": [day],
     }
     session_partitions_ensure(day=day)
     with transaction.atomic(), connection.cursor() as cursor:
@@ -165,15 +165,13 @@ def day_aggregate(*, website_id: UUID | str, day: date) -> dict[str, int]:
         cursor.execute(f"SET LOCAL work_mem = '{AGGREGATE_WORK_MEM}'")
         cursor.execute("SET LOCAL jit = off")  # compiling these statements costs more than it saves
         cursor.execute(_DELETE_DAY_SQL, args)
-        cursor.execute(_INSERT_DAY_SQL, args)
-        written = dict(zip(ROLLUPS, cursor.fetchone(), strict=True))
-        cursor.execute(_STORE_SESSIONS_SQL, args)
-        written[SESSIONS_TABLE] = cursor.rowcount
+        cursor.execute(_AGGREGATE_DAY_SQL, args)
+        written = dict(zip((SESSIONS_TABLE, *ROLLUPS), cursor.fetchone(), strict=True))
         _month_refresh(cursor, args)
         cursor.execute(
             "UPDATE aggregation_aggregationday SET stale = false, aggregated_at = now(), "
             "timezone = %s, sessions_stored = true, sessions_cutoff = NULL,"
-            " sessions_stale = false WHERE id = %s",
+            " sessions_open_from = NULL, sessions_stale = false WHERE id = %s",
             [args["time_zone"], day_id],
         )
     return written
@@ -236,11 +234,12 @@ def day_closed_sessions_store(*, website_id: UUID | str, day: date, cutoff: date
         cursor.execute(f"SET LOCAL statement_timeout = '{AGGREGATE_STATEMENT_TIMEOUT}'")
         cursor.execute("SET LOCAL jit = off")
         cursor.execute(_STORE_CLOSED_SESSIONS_SQL, args)
-        stored = cursor.rowcount
+        stored, open_from = cursor.fetchone()
         cursor.execute(
             "UPDATE aggregation_aggregationday SET timezone = %s, sessions_stored = false,"
-            " sessions_cutoff = %s, sessions_stale = false WHERE id = %s",
-            [args["time_zone"], cutoff, day_id],
+            " sessions_cutoff = %s, sessions_open_from = %s, sessions_stale = false"
+            " WHERE id = %s",
+            [args["time_zone"], cutoff, open_from or args["raw_to_0"], day_id],
         )
     return stored
 
@@ -277,8 +276,10 @@ def _delete_day_sql() -> str:
     return "WITH " + ",\n".join(deletes) + "\nSELECT 1"
 
 
-def _insert_day_sql() -> str:
-    inserts, counts = [], []
+def _aggregate_day_sql() -> str:
+    """One statement: the day's sessions computed and stored, and every rollup table's rows
+    inserted from them; returns the rows written per table (sessions first)."""
+    inserts, counts = [], ["(SELECT count(*) FROM stored)"]
     for n, rollup in enumerate(ROLLUPS.values()):
         listed = ", ".join(rollup.columns)
         inserts.append(
@@ -290,14 +291,19 @@ insert_{n} AS (
 )"""
         )
         counts.append(f"(SELECT count(*) FROM insert_{n})")
-    sql = with_shared(timestamp_ranges_condition(1), *inserts, aggregate=True)
+    sql = with_shared(
+        "SELECT * FROM day_sessions", *inserts, aggregate=True, first=sessions_day_store_ctes()
+    )
     return sql + "SELECT " + ", ".join(counts)
 
 
-_STORE_SESSIONS_SQL = sessions_day_store_sql()
-_STORE_CLOSED_SESSIONS_SQL = sessions_day_store_sql(closed_before=True)
+_STORE_CLOSED_SESSIONS_SQL = f"""
+WITH {sessions_day_store_ctes(closed_before=True)}
+SELECT (SELECT count(*) FROM stored),
+       (SELECT min(started_at) FROM day_sessions WHERE ended_at >= %(closed_before)s)
+"""
 _DELETE_DAY_SQL = _delete_day_sql()
-_INSERT_DAY_SQL = _insert_day_sql()
+_AGGREGATE_DAY_SQL = _aggregate_day_sql()
 _DELETE_MONTH_SQL = month_delete_sql()
 _INSERT_MONTH_SQL = month_insert_sql()
 

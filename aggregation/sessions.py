@@ -23,7 +23,6 @@ their content groups) are its first and last page views'.
 
 from datetime import date
 
-from aggregation.sql import timestamp_ranges_condition
 from analytics_site.partitions import month_partitions_ensure
 
 SESSIONS_TABLE = "aggregation_session"
@@ -142,6 +141,15 @@ GROUP BY day, ip_hash, is_bot, session_no
 """
 
 
+def timestamp_ranges_condition(count: int) -> str:
+    """`e.timestamp` within one of `count` ranges `%(raw_from_N)s`..`%(raw_to_N)s`."""
+    if count == 0:
+        return "false"
+    return " OR ".join(
+        f"(e.timestamp >= %(raw_from_{n})s AND e.timestamp < %(raw_to_{n})s)" for n in range(count)
+    )
+
+
 # No stored sessions to read around (whole days).
 _NOTHING_STORED = (
     "SELECT NULL::date AS day, NULL::uuid AS ip_hash, NULL::boolean AS is_bot,"
@@ -164,7 +172,7 @@ def session_rows_sql(*, raw_ranges: int, partial_ranges: int = 0) -> str:
         " AND (stored_until.ended_at IS NULL OR e.timestamp > stored_until.ended_at))"
         for n in range(partial_ranges)
     ]
-    raw = timestamp_ranges_condition(raw_ranges) if raw_ranges else "false"
+    raw = timestamp_ranges_condition(raw_ranges)
     return SESSION_ROWS.replace("{ranges}", " OR ".join([raw, *partial])).replace(
         "{stored_until}", _STORED_UNTIL if partial_ranges else _NOTHING_STORED
     )
@@ -177,29 +185,31 @@ def session_partitions_ensure(*, day: date) -> None:
         month_partitions_ensure(parent=parent, months=[day], instants=False)
 
 
-def sessions_day_store_sql(*, closed_before: bool = False) -> str:
-    """Replaces the stored sessions (and their events) of one website's day
+def sessions_day_store_ctes(*, closed_before: bool = False) -> str:
+    """CTEs that replace the stored sessions (and their events) of one website's day
     (`raw_from_0`..`raw_to_0`) by those computed from its events; `closed_before`: only those
-    that ended before `%(closed_before)s`. Returns the sessions' count as its row count."""
+    that ended before `%(closed_before)s`. `day_sessions` holds the sessions computed (all of
+    them) for what follows to read, `stored` a row per session stored."""
     listed = ", ".join(SESSION_COLUMNS)
     arrays = ", ".join(EVENT_ARRAYS)
     closed = "WHERE ended_at < %(closed_before)s" if closed_before else ""
     day = "website_id = %(website_id)s AND day = %(day)s"
     return f"""
-WITH cleared AS (DELETE FROM {SESSIONS_TABLE} WHERE {day}),
+cleared AS (DELETE FROM {SESSIONS_TABLE} WHERE {day}),
 cleared_events AS (DELETE FROM {SESSION_EVENTS_TABLE} WHERE {day}),
 day_sessions AS MATERIALIZED (
     SELECT nextval(pg_get_serial_sequence('{SESSIONS_TABLE}', 'id')) AS id, *
     FROM ({session_rows_sql(raw_ranges=1)}) AS day_sessions
-    {closed}
 ),
 stored AS (
     INSERT INTO {SESSIONS_TABLE} (id, website_id, {listed})
-    SELECT id, %(website_id)s::uuid, {listed} FROM day_sessions
-)
-INSERT INTO {SESSION_EVENTS_TABLE} (session_id, website_id, day, {arrays})
-SELECT id, %(website_id)s::uuid, day, {arrays} FROM day_sessions
-"""
+    SELECT id, %(website_id)s::uuid, {listed} FROM day_sessions {closed}
+    RETURNING 1
+),
+stored_events AS (
+    INSERT INTO {SESSION_EVENTS_TABLE} (session_id, website_id, day, {arrays})
+    SELECT id, %(website_id)s::uuid, day, {arrays} FROM day_sessions {closed}
+)"""
 
 
 def stored_sessions_sql(*, events: bool) -> str:
@@ -219,3 +229,11 @@ JOIN {SESSION_EVENTS_TABLE} x
 WHERE s.website_id = %(website_id)s AND s.day = ANY(%(stored_days)s)
   AND x.website_id = %(website_id)s AND x.day = ANY(%(stored_days)s)
   AND (%(include_bots)s OR NOT s.is_bot)"""
+
+
+def sessions_read_sql(*, raw_ranges: int, partial_ranges: int) -> str:
+    """Session rows with their event arrays: stored ones of the days `stored_days`, live ones
+    of `session_rows_sql(raw_ranges, partial_ranges)`."""
+    live = session_rows_sql(raw_ranges=raw_ranges, partial_ranges=partial_ranges)
+    listed = ", ".join((*SESSION_COLUMNS, *EVENT_ARRAYS))
+    return f"{stored_sessions_sql(events=True)}\nUNION ALL SELECT {listed} FROM ({live}) AS live"

@@ -1,19 +1,21 @@
-"""The rollup rows computed from raw events: one SQL definition per rollup table.
+"""The rollup rows computed from sessions: one SQL definition per rollup table.
 
-Each definition (`ROLLUPS`) reads the shared common table expressions below and returns day rows
-shaped like its table (its `columns`, after `website_id`). It is used twice:
+Each definition (`ROLLUPS`) reads the shared common table expressions below, over the session
+rows of `aggregation.sessions` (the one definition of a session), and returns day rows shaped
+like its table (its `columns`, after `website_id`). It is used twice:
 
-- `aggregation.services.day_aggregate` inserts its rows for one whole day (every slice), in one
-  statement that computes the sessions once for all the tables;
+- `aggregation.services.day_aggregate` inserts its rows for one whole day (every slice) from
+  the day's sessions it has just stored, in one statement for all the tables;
 - the report selectors read it live, for the days of a period that are not aggregated (today,
-  stale days), next to the stored rows of the others (`aggregation.selectors`).
+  stale days), next to the stored rows of the others (`aggregation.selectors`): over today's
+  stored closed sessions and the sessions of the events after them.
 
 Parameters:
 
-- `website_id`, `time_zone` (the website's: days are its local dates), and `page_view`,
-  `custom`, `session_gap` (`SQL_CONSTANTS`);
-- `{ranges}` (replaced in the text): the timestamp ranges to read, as a condition on `e`;
-- `include_bots`: whether bot events are read (their rows carry `is_bot = true`);
+- those of the session rows (`aggregation.sessions`), and `page_view`, `custom`,
+  `session_gap` (`SQL_CONSTANTS`);
+- `{session_rows}` (replaced in the text, our own SQL): the `SELECT` of the session rows;
+- `include_bots`: whether bot sessions are read (their rows carry `is_bot = true`);
 - `group_filter`: the `content_group` slice to compute: NULL for every slice (aggregation), ''
   for the unfiltered one, or a group name. Page-level rows (`DayPage`) have no slice: a group
   keeps its own page views.
@@ -44,62 +46,20 @@ SQL_CONSTANTS = {
 
 # --- Shared CTEs -----------------------------------------------------------------------------
 
-EVENTS = """
-events AS (
-    SELECT e.id, e.timestamp AS ts, (e.timestamp AT TIME ZONE %(time_zone)s)::date AS day,
-           e.ip_hash,
-           e.is_bot, e.event_type, e.event_name, e.path, e.content_group,
-           e.referrer_channel, e.referrer_domain, e.utm_source, e.utm_medium, e.utm_campaign,
-           e.device_type, e.browser_family, e.os_family, e.screen_bucket
-    FROM ingest_event e
-    WHERE e.website_id = %(website_id)s
-      AND ({ranges})
-      AND NOT e.is_excluded
-      AND (%(include_bots)s OR NOT e.is_bot)
-)"""
-
-# A session starts where the gap to the visitor's previous event exceeds 30 minutes; one sort
-# serves both windows.
-SESSIONED = """
-marked AS (
-    SELECT events.*,
-           coalesce(ts - lag(ts) OVER visitor_day > %(session_gap)s, true) AS is_start
-    FROM events
-    WINDOW visitor_day AS (PARTITION BY day, ip_hash, is_bot ORDER BY ts, id)
-),
-sessioned AS (
-    SELECT marked.*,
-           count(*) FILTER (WHERE is_start) OVER (
-               PARTITION BY day, ip_hash, is_bot ORDER BY ts, id ROWS UNBOUNDED PRECEDING
-           ) AS session_no
-    FROM marked
-)"""
-
-# One row per session: its figures, the attributes of its first event, its page views in order
-# (paths and groups) and the names of its custom events. Grouped in the windows' order, so the
-# sessions come out of one incremental sort.
+# The sessions of the days (`aggregation.sessions`: stored, and live from raw events), each
+# with its page views' paths and groups in order and its custom events' names.
 SESSIONS = """
 sessions AS (
-    SELECT day, ip_hash, is_bot, session_no,
-           count(*) FILTER (WHERE event_type = %(page_view)s) AS pageviews,
-           extract(epoch FROM max(ts) - min(ts)) AS duration,
-           min(referrer_channel) FILTER (WHERE is_start) AS channel,
-           min(referrer_domain) FILTER (WHERE is_start) AS referrer_domain,
-           min(utm_source) FILTER (WHERE is_start) AS utm_source,
-           min(utm_medium) FILTER (WHERE is_start) AS utm_medium,
-           min(utm_campaign) FILTER (WHERE is_start) AS utm_campaign,
-           min(device_type) FILTER (WHERE is_start) AS device_type,
-           min(browser_family) FILTER (WHERE is_start) AS browser_family,
-           min(os_family) FILTER (WHERE is_start) AS os_family,
-           min(screen_bucket) FILTER (WHERE is_start) AS screen_bucket,
-           array_agg(path ORDER BY ts, id) FILTER (WHERE event_type = %(page_view)s)
-               AS page_paths,
-           array_agg(content_group ORDER BY ts, id) FILTER (WHERE event_type = %(page_view)s)
-               AS page_groups,
-           array_agg(event_name) FILTER (WHERE event_type = %(custom)s AND event_name IS NOT NULL)
-               AS custom_names
-    FROM sessioned
-    GROUP BY day, ip_hash, is_bot, session_no
+    SELECT day, ip_hash, is_bot, pageviews, duration_us / 1000000.0 AS duration,
+           channel, referrer_domain, utm_source, utm_medium, utm_campaign,
+           device_type, browser_family, os_family, screen_bucket,
+           ARRAY(SELECT p FROM unnest(event_paths, event_types) WITH ORDINALITY AS e(p, t, n)
+                 WHERE t = %(page_view)s ORDER BY n) AS page_paths,
+           ARRAY(SELECT g FROM unnest(event_groups, event_types) WITH ORDINALITY AS e(g, t, n)
+                 WHERE t = %(page_view)s ORDER BY n) AS page_groups,
+           ARRAY(SELECT name FROM unnest(event_names, event_types) AS e(name, t)
+                 WHERE t = %(custom)s AND name IS NOT NULL) AS custom_names
+    FROM ({session_rows}) AS session_rows
 )"""
 
 # The visits: sessions with a page view (with a group slice, one in the group).
@@ -135,7 +95,7 @@ visit_slices AS (
     WHERE %(group_filter)s::text IS DISTINCT FROM ''
 )"""
 
-SHARED_CTES = (EVENTS, SESSIONED, SESSIONS, VISITS, VISIT_SLICES)
+SHARED_CTES = (SESSIONS, VISITS, VISIT_SLICES)
 
 # --- One definition per rollup table ---------------------------------------------------------
 # Counts are cast to integer (a day's counts fit) so that sums over many days stay bigint.
@@ -196,14 +156,13 @@ FROM visit_slices
 GROUP BY day, is_bot, group_filter, device_type, browser_family, os_family, screen_bucket
 """
 
-# '' counts every custom event (in a visit or not: no session needed); a group, those of its
-# visits.
+# '' counts every custom event (in a visit or not); a group, those of its visits.
 DAY_CUSTOM_EVENT = """
-SELECT day, is_bot, '' AS group_filter, event_name, count(*)::int AS events
-FROM events
-WHERE event_type = %(custom)s AND event_name IS NOT NULL
-  AND (%(group_filter)s::text IS NULL OR %(group_filter)s = '')
-GROUP BY day, is_bot, event_name
+SELECT day, is_bot, '' AS group_filter, name AS event_name, count(*)::int AS events
+FROM sessions
+CROSS JOIN unnest(custom_names) AS name
+WHERE %(group_filter)s::text IS NULL OR %(group_filter)s = ''
+GROUP BY day, is_bot, name
 UNION ALL
 SELECT v.day, v.is_bot, v.group_filter, name, count(*)::int
 FROM visit_slices v
@@ -301,18 +260,18 @@ ROLLUPS: dict[str, Rollup] = {
 
 
 # How PostgreSQL should plan the shared CTEs that several parts of a statement read. Reports
-# read one slice of one table: `events` and `visits` are inlined where they are read, so that
-# each is planned with the columns and branches the report needs. Aggregation reads every
-# slice of every table: the sessions are computed once (MATERIALIZED), the events scanned twice
-# rather than copied.
-LIVE_HINTS = {"events": "NOT MATERIALIZED", "visits": "NOT MATERIALIZED"}
-AGGREGATE_HINTS = {"events": "NOT MATERIALIZED", "sessions": "MATERIALIZED"}
+# read one slice of one table: `visits` is inlined where it is read, so that it is planned
+# with the columns and branches the report needs. Aggregation reads every slice of every
+# table: the sessions' page arrays are computed once (MATERIALIZED).
+LIVE_HINTS = {"visits": "NOT MATERIALIZED"}
+AGGREGATE_HINTS = {"sessions": "MATERIALIZED"}
 
 
-def with_shared(ranges: str, *more: str, aggregate: bool = False) -> str:
-    """`WITH` the shared CTEs that `more` needs, over the events of `ranges` (a condition on
-    `e`), then `more`. A CTE nothing reads is left out: PostgreSQL would count its references
-    and materialize the CTEs it reads."""
+def with_shared(session_rows: str, *more: str, aggregate: bool = False, first: str = "") -> str:
+    """`WITH` the CTEs `first` (that `session_rows` may read), the shared CTEs that `more`
+    needs, over the session rows of `session_rows` (a `SELECT` of `aggregation.sessions`'
+    columns and event arrays), then `more`. A CTE nothing reads is left out: PostgreSQL would
+    count its references and materialize the CTEs it reads."""
     hints = AGGREGATE_HINTS if aggregate else LIVE_HINTS
     needed, text = [], " ".join(more)
     for cte in reversed(SHARED_CTES):
@@ -322,18 +281,8 @@ def with_shared(ranges: str, *more: str, aggregate: bool = False) -> str:
             for name in names:
                 if name in hints:
                     cte = cte.replace(f"\n{name} AS (\n", f"\n{name} AS {hints[name]} (\n")
-            needed.insert(0, cte.replace("{ranges}", ranges))
-    return "WITH" + ",".join(needed + list(more))
-
-
-def timestamp_ranges_condition(count: int, prefix: str = "raw") -> str:
-    """`e.timestamp` within one of `count` ranges `%(<prefix>_from_N)s`..`%(<prefix>_to_N)s`."""
-    if count == 0:
-        return "false"
-    return " OR ".join(
-        f"(e.timestamp >= %({prefix}_from_{n})s AND e.timestamp < %({prefix}_to_{n})s)"
-        for n in range(count)
-    )
+            needed.insert(0, cte.replace("{session_rows}", session_rows))
+    return "WITH" + ",".join([first] * bool(first) + needed + list(more))
 
 
 # --- Month rows ------------------------------------------------------------------------------

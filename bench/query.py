@@ -45,14 +45,9 @@ def load(website, *, days: int, per_day: int, today_events: int, today) -> None:
 
     from django.db import connection
 
-    from aggregation.services import (
-        CLOSED_SESSIONS_DELAY,
-        day_aggregate,
-        day_closed_sessions_store,
-        rollup_month_refresh,
-    )
+    from aggregation.services import day_aggregate, rollup_month_refresh
     from aggregation.sql import ROLLUPS
-    from analytics_site.calendar import local_midnight, quarter_hour_floor
+    from analytics_site.calendar import local_midnight
     from bench.reports import day_events
     from ingest.importer import events_import
 
@@ -80,11 +75,6 @@ def load(website, *, days: int, per_day: int, today_events: int, today) -> None:
     began = time.perf_counter()
     written = day_aggregate(website_id=website.pk, day=yesterday)
     print(f"day_aggregate({yesterday}) in {time.perf_counter() - began:.1f}s: {written}")
-    # As the 5-minute beat task leaves today: its sessions closed before the last quarter hour.
-    cutoff = quarter_hour_floor(datetime.now(UTC) - CLOSED_SESSIONS_DELAY)
-    began = time.perf_counter()
-    stored = day_closed_sessions_store(website_id=website.pk, day=today, cutoff=cutoff)
-    print(f"stored {stored:,} closed sessions of today in {time.perf_counter() - began:.1f}s")
     began = time.perf_counter()
     _copy_back(website, yesterday, days - 1)
     print(f"copied {days - 1} days back in {time.perf_counter() - began:.0f}s")
@@ -94,7 +84,21 @@ def load(website, *, days: int, per_day: int, today_events: int, today) -> None:
         rollup_month_refresh(website_id=website.pk, month=month)
         month = (month - timedelta(days=1)).replace(day=1)
     with connection.cursor() as cursor:
+        cursor.execute("SET statement_timeout = 0")
         cursor.execute("ANALYZE")
+        cursor.execute("RESET statement_timeout")
+
+
+def todays_closed_sessions_store(website, today) -> None:
+    """As the 5-minute beat task leaves today: its sessions closed before the last quarter
+    hour stored."""
+    from aggregation.services import CLOSED_SESSIONS_DELAY, day_closed_sessions_store
+    from analytics_site.calendar import quarter_hour_floor
+
+    cutoff = quarter_hour_floor(datetime.now(UTC) - CLOSED_SESSIONS_DELAY)
+    began = time.perf_counter()
+    stored = day_closed_sessions_store(website_id=website.pk, day=today, cutoff=cutoff)
+    print(f"stored {stored:,} closed sessions of today in {time.perf_counter() - began:.1f}s")
 
 
 def _press(events: list[dict], start: datetime, end: datetime) -> None:
@@ -215,6 +219,7 @@ def main() -> None:
             today_events=options.today_events,
             today=today,
         )
+    todays_closed_sessions_store(website, today)
 
     print(f"\nrows per stored day ({today - timedelta(days=1)}):")
     with connection.cursor() as cursor:
