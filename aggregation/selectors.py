@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from django.db.models import BooleanField, ExpressionWrapper, Q
 
 from aggregation.models import AggregationDay
-from aggregation.sessions import sessions_read_sql
+from aggregation.sessions import session_rows_sql
 from aggregation.sql import ROLLUPS, SQL_CONSTANTS, with_shared
 from analytics_site.calendar import LATEST_TIME_ZONE, local_date, local_days_instants
 from websites.models import Website
@@ -66,6 +66,8 @@ class DaySplit:
         ]
         if self.months:
             conditions.append(f"({alias}.is_month AND {alias}.day = ANY(%(rollup_months)s))")
+        if self.partial:  # the rows of their stored sessions (the rest is read live)
+            conditions.append(f"(NOT {alias}.is_month AND {alias}.day = ANY(%(partial_days)s))")
         return " OR ".join(conditions) or "false"
 
 
@@ -150,10 +152,11 @@ def rollup_source_sql(table: str, *, split: DaySplit) -> str:
     """`WITH …, source AS (…)`: the rows of a rollup table for the days of `split`, one slice.
 
     The slice is chosen by the parameters `include_bots` and `group_filter` ('' or a group);
-    add the report's `SELECT … FROM source`. Stored rows of aggregated days (and months), live
-    rows of the others from their sessions (`aggregation.sessions.sessions_read_sql`): today's
-    stored closed sessions and the raw events after them, the raw events of other days. A month
-    row comes with `day` = the month's first day.
+    add the report's `SELECT … FROM source`. Stored rows of aggregated days (and months) and of
+    the days stored in part (today: the rows of its stored closed sessions), live rows of the
+    sessions of the others' raw events and of the events after those stored sessions
+    (`aggregation.sessions.session_rows_sql`). A month row comes with `day` = the month's first
+    day.
     """
     rollup = ROLLUPS[table]
     listed = ", ".join(rollup.columns)
@@ -174,7 +177,7 @@ source AS (
     FROM ({rollup.definition}) AS live
 )
 """
-    rows = sessions_read_sql(raw_ranges=len(split.raw), partial_ranges=len(split.partial))
+    rows = session_rows_sql(raw_ranges=len(split.raw), partial_ranges=len(split.partial))
     return with_shared(rows, source)
 
 
@@ -187,7 +190,6 @@ def rollup_source_args(
         "website_id": website.pk,
         "include_bots": include_bots,
         "group_filter": content_group or "",
-        "stored_days": list(split.partial),
     }
 
 

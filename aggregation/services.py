@@ -151,7 +151,6 @@ def day_aggregate(*, website_id: UUID | str, day: date) -> dict[str, int]:
         "next_month": next_month(month),
         "include_bots": True,
         "group_filter": None,
-        "stored_days": [day],
     }
     session_partitions_ensure(day=day)
     with transaction.atomic(), connection.cursor() as cursor:
@@ -215,13 +214,17 @@ def day_closed_sessions_store(*, website_id: UUID | str, day: date, cutoff: date
     visitor's events after its last stored session (`aggregation.sessions`). An event stored
     later with a timestamp before the cutoff (a late batch) marks the day's sessions stale
     (`aggregation_days_mark_stale`): readers go back to its raw events until the next run.
-    `cutoff` is on a quarter hour (the marks compare quarter hours). Rollups are untouched.
+    `cutoff` is on a quarter hour (the marks compare quarter hours). The day's rollup rows
+    become those of the stored sessions, which reports read beside the live rows of the
+    others; its month rows are left alone (read only once every day of the month is aggregated,
+    which recomputes them).
     """
     args = {
         **SQL_CONSTANTS,
         "website_id": str(website_id),
         "day": day,
         "include_bots": True,
+        "group_filter": None,
         "closed_before": cutoff - SESSION_GAP,
     }
     session_partitions_ensure(day=day)
@@ -233,12 +236,15 @@ def day_closed_sessions_store(*, website_id: UUID | str, day: date, cutoff: date
             event_partition_lock(month=instant.date())
         cursor.execute(f"SET LOCAL statement_timeout = '{AGGREGATE_STATEMENT_TIMEOUT}'")
         cursor.execute("SET LOCAL jit = off")
-        cursor.execute(_STORE_CLOSED_SESSIONS_SQL, args)
-        stored, open_from = cursor.fetchone()
+        cursor.execute(f"SET LOCAL work_mem = '{AGGREGATE_WORK_MEM}'")
+        cursor.execute(_DELETE_DAY_SQL, args)
+        cursor.execute(_AGGREGATE_CLOSED_SESSIONS_SQL, args)
+        stored, *_, open_from = cursor.fetchone()
+        # `stale`: the day's rollup rows are those of its closed sessions only.
         cursor.execute(
-            "UPDATE aggregation_aggregationday SET timezone = %s, sessions_stored = false,"
-            " sessions_cutoff = %s, sessions_open_from = %s, sessions_stale = false"
-            " WHERE id = %s",
+            "UPDATE aggregation_aggregationday SET stale = true, timezone = %s,"
+            " sessions_stored = false, sessions_cutoff = %s, sessions_open_from = %s,"
+            " sessions_stale = false WHERE id = %s",
             [args["time_zone"], cutoff, open_from or args["raw_to_0"], day_id],
         )
     return stored
@@ -276,9 +282,11 @@ def _delete_day_sql() -> str:
     return "WITH " + ",\n".join(deletes) + "\nSELECT 1"
 
 
-def _aggregate_day_sql() -> str:
+def _aggregate_day_sql(*, closed: bool = False) -> str:
     """One statement: the day's sessions computed and stored, and every rollup table's rows
-    inserted from them; returns the rows written per table (sessions first)."""
+    inserted from them; returns the rows written per table (sessions first). `closed`: only
+    the sessions that ended before `%(closed_before)s`, and then also where the others begin
+    (the first start of those, else NULL)."""
     inserts, counts = [], ["(SELECT count(*) FROM stored)"]
     for n, rollup in enumerate(ROLLUPS.values()):
         listed = ", ".join(rollup.columns)
@@ -291,19 +299,21 @@ insert_{n} AS (
 )"""
         )
         counts.append(f"(SELECT count(*) FROM insert_{n})")
+    rows = "SELECT * FROM day_sessions"
+    if closed:
+        rows += " WHERE ended_at < %(closed_before)s"
+        counts.append(
+            "(SELECT min(started_at) FROM day_sessions WHERE ended_at >= %(closed_before)s)"
+        )
     sql = with_shared(
-        "SELECT * FROM day_sessions", *inserts, aggregate=True, first=sessions_day_store_ctes()
+        rows, *inserts, aggregate=True, first=sessions_day_store_ctes(closed_before=closed)
     )
     return sql + "SELECT " + ", ".join(counts)
 
 
-_STORE_CLOSED_SESSIONS_SQL = f"""
-WITH {sessions_day_store_ctes(closed_before=True)}
-SELECT (SELECT count(*) FROM stored),
-       (SELECT min(started_at) FROM day_sessions WHERE ended_at >= %(closed_before)s)
-"""
 _DELETE_DAY_SQL = _delete_day_sql()
 _AGGREGATE_DAY_SQL = _aggregate_day_sql()
+_AGGREGATE_CLOSED_SESSIONS_SQL = _aggregate_day_sql(closed=True)
 _DELETE_MONTH_SQL = month_delete_sql()
 _INSERT_MONTH_SQL = month_insert_sql()
 

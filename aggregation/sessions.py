@@ -108,7 +108,11 @@ SELECT day, min(ts) AS started_at, max(ts) AS ended_at, ip_hash, is_bot,
        array_agg(path::text ORDER BY ts, id) AS event_paths,
        array_agg(event_name::text ORDER BY ts, id) AS event_names,
        array_agg(content_group::text ORDER BY ts, id) AS event_groups,
-       array_agg(properties ORDER BY ts, id) AS event_properties
+       array_agg(properties ORDER BY ts, id) AS event_properties,
+       -- Live sessions after stored ones (today): whether their visitor has a stored visit,
+       -- and the groups its stored visits viewed (the rollups count each visitor once).
+       coalesce(bool_or(stored_visit), false) AS stored_visit,
+       min(stored_groups) AS stored_groups
 FROM (
     SELECT marked.*,
            count(*) FILTER (WHERE is_start) OVER (
@@ -120,6 +124,7 @@ FROM (
                e.referrer_channel, e.referrer_domain, e.utm_source, e.utm_medium,
                e.utm_campaign, e.utm_term, e.utm_content, e.device_type, e.browser_family,
                e.os_family, e.screen_bucket, e.country, e.properties,
+               stored_until.visited AS stored_visit, stored_until.viewed_groups AS stored_groups,
                coalesce(
                    e.timestamp - lag(e.timestamp) OVER visitor_day > %(session_gap)s, true
                ) AS is_start
@@ -153,11 +158,15 @@ def timestamp_ranges_condition(count: int) -> str:
 # No stored sessions to read around (whole days).
 _NOTHING_STORED = (
     "SELECT NULL::date AS day, NULL::uuid AS ip_hash, NULL::boolean AS is_bot,"
-    " NULL::timestamptz AS ended_at WHERE false"
+    " NULL::timestamptz AS ended_at, NULL::boolean AS visited, NULL::text AS viewed_groups"
+    " WHERE false"
 )
-# Per visitor of the days stored in part, the end of its last stored session.
+# Per visitor of the days stored in part, the end of its last stored session, whether it made
+# a stored visit, and the groups those viewed (each between separators).
 _STORED_UNTIL = f"""
-SELECT day, ip_hash, is_bot, max(ended_at) AS ended_at FROM {SESSIONS_TABLE}
+SELECT day, ip_hash, is_bot, max(ended_at) AS ended_at, bool_or(pageviews > 0) AS visited,
+       string_agg(viewed_groups, '') AS viewed_groups
+FROM {SESSIONS_TABLE}
 WHERE website_id = %(website_id)s AND day = ANY(%(partial_days)s)
 GROUP BY day, ip_hash, is_bot
 """
@@ -214,7 +223,7 @@ stored_events AS (
 
 def stored_sessions_sql(*, events: bool) -> str:
     """The stored sessions of the website's days `stored_days` (bots if `include_bots`), with
-    their events' arrays when `events`: the columns of `SESSION_ROWS`."""
+    their events' arrays when `events`: `SESSION_COLUMNS` (and `EVENT_ARRAYS`)."""
     listed = ", ".join(f"s.{column}" for column in SESSION_COLUMNS)
     if not events:
         return f"""
@@ -229,11 +238,3 @@ JOIN {SESSION_EVENTS_TABLE} x
 WHERE s.website_id = %(website_id)s AND s.day = ANY(%(stored_days)s)
   AND x.website_id = %(website_id)s AND x.day = ANY(%(stored_days)s)
   AND (%(include_bots)s OR NOT s.is_bot)"""
-
-
-def sessions_read_sql(*, raw_ranges: int, partial_ranges: int) -> str:
-    """Session rows with their event arrays: stored ones of the days `stored_days`, live ones
-    of `session_rows_sql(raw_ranges, partial_ranges)`."""
-    live = session_rows_sql(raw_ranges=raw_ranges, partial_ranges=partial_ranges)
-    listed = ", ".join((*SESSION_COLUMNS, *EVENT_ARRAYS))
-    return f"{stored_sessions_sql(events=True)}\nUNION ALL SELECT {listed} FROM ({live}) AS live"

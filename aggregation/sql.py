@@ -58,7 +58,8 @@ sessions AS (
            ARRAY(SELECT g FROM unnest(event_groups, event_types) WITH ORDINALITY AS e(g, t, n)
                  WHERE t = %(page_view)s ORDER BY n) AS page_groups,
            ARRAY(SELECT name FROM unnest(event_names, event_types) AS e(name, t)
-                 WHERE t = %(custom)s AND name IS NOT NULL) AS custom_names
+                 WHERE t = %(custom)s AND name IS NOT NULL) AS custom_names,
+           stored_visit, stored_groups
     FROM ({session_rows}) AS session_rows
 )"""
 
@@ -73,17 +74,21 @@ visits AS (
 
 # One row per visit and slice it is in: '' (every visit), then each group it viewed a page of,
 # with the page-level counts of that slice: page views, distinct paths, and whether its landing
-# (exit) page view is one of them. A report reads one slice: the other branch is pruned when the
-# query is planned, and the columns it does not read are not computed.
+# (exit) page view is one of them, and whether its visitor is counted already (a live visit
+# of today whose visitor has a stored visit in the slice: today's stored rollup rows count it).
+# A report reads one slice: the other branch is pruned when the query is planned, and the
+# columns it does not read are not computed.
 VISIT_SLICES = """
 visit_slices AS (
     SELECT v.*, '' AS group_filter, v.pageviews AS views,
            (SELECT count(DISTINCT p) FROM unnest(v.page_paths) AS p) AS paths,
-           true AS landing, true AS exit
+           true AS landing, true AS exit, v.stored_visit AS visitor_counted
     FROM visits v
     WHERE %(group_filter)s::text IS NULL OR %(group_filter)s = ''
     UNION ALL
-    SELECT v.*, slice.group_filter, slice.views, slice.paths, slice.landing, slice.exit
+    SELECT v.*, slice.group_filter, slice.views, slice.paths, slice.landing, slice.exit,
+           coalesce(position(chr(31) || slice.group_filter || chr(31) IN v.stored_groups) > 0,
+                    false) AS visitor_counted
     FROM visits v
     CROSS JOIN LATERAL (
         SELECT g AS group_filter, count(*) AS views, count(DISTINCT p) AS paths,
@@ -103,7 +108,7 @@ SHARED_CTES = (SESSIONS, VISITS, VISIT_SLICES)
 DAY_TOTAL = """
 SELECT day, is_bot, group_filter,
        count(*)::int AS visits,
-       count(DISTINCT ip_hash)::int AS visitors,
+       (count(DISTINCT ip_hash) FILTER (WHERE NOT visitor_counted))::int AS visitors,
        sum(views)::int AS pageviews,
        sum(paths)::int AS unique_pageviews,
        (count(*) FILTER (WHERE pageviews = 1))::int AS bounces,

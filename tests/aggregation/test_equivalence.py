@@ -11,7 +11,9 @@ as CSV exports stream them), the JSON of the reference queries over raw events
 (`reports.reference`) must equal, byte for byte, the JSON of `reports.selectors`:
 
 - with a random set of days aggregated (and, at random, every day of February, so that reports
-  covering the month read its month rows), the other days read live from raw events;
+  covering the month read its month rows), and at random one other day stored in part as today
+  is (its sessions closed before a quarter hour, and their rollup rows), the other days read
+  live from raw events;
 - then with every day that has events and every day of February aggregated.
 
 The website's time zone is drawn too (UTC, New York, Kolkata at +05:30, Chatham at +13:45): days,
@@ -27,12 +29,13 @@ from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aggregation.models import ROLLUP_MODELS, AggregationDay
-from aggregation.services import day_aggregate
+from aggregation.models import ROLLUP_MODELS, AggregationDay, Session, SessionEvents
+from aggregation.services import day_aggregate, day_closed_sessions_store
+from analytics_site.calendar import local_midnight
 from ingest.models import Channel, DeviceType, Event, ScreenBucket
 from reports import reference, selectors
 from reports.params import TIMESERIES_METRICS, DateRange, ReportParams, comparison_resolve
-from tests.reports.factories import EVENT_TYPES, events_insert, visitor
+from tests.reports.factories import EVENT_TYPES, event_build, events_insert, visitor
 
 pytestmark = pytest.mark.django_db
 
@@ -227,7 +230,7 @@ def tables_clear(website) -> None:
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM ingest_event WHERE website_id = %s", [website.pk])
     AggregationDay.objects.filter(website=website).delete()
-    for model in ROLLUP_MODELS:
+    for model in (*ROLLUP_MODELS, Session, SessionEvents):
         model.objects.filter(website=website).delete()
 
 
@@ -243,9 +246,12 @@ def tables_clear(website) -> None:
     aggregated=st.sets(st.sampled_from(LOCAL_EVENT_DAYS)),
     whole_february=st.booleans(),
     time_zone=st.sampled_from(TIME_ZONES),
+    # A day stored in part, as today is every 5 minutes: its sessions closed before a quarter
+    # hour of it (and their rollup rows), the rest read live.
+    partly=st.one_of(st.none(), st.tuples(st.sampled_from(LOCAL_EVENT_DAYS), st.integers(0, 96))),
 )
 def test_every_report_is_the_same_from_raw_events_rollups_and_any_mix(
-    website, traffic, first, last, aggregated, whole_february, time_zone
+    website, traffic, first, last, aggregated, whole_february, time_zone, partly
 ):
     tables_clear(website)
     website.timezone = time_zone
@@ -257,8 +263,40 @@ def test_every_report_is_the_same_from_raw_events_rollups_and_any_mix(
     mix = aggregated | (set(FEBRUARY) if whole_february else set())
     for day in sorted(mix):
         day_aggregate(website_id=website.pk, day=day)
+    if partly and partly[0] not in mix:
+        day, quarters = partly
+        cutoff = local_midnight(day, time_zone) + timedelta(minutes=15 * quarters)
+        day_closed_sessions_store(website_id=website.pk, day=day, cutoff=cutoff)
     assert reports(selectors, website, period) == expected
 
     for day in sorted({*LOCAL_EVENT_DAYS, *FEBRUARY} - mix):
         day_aggregate(website_id=website.pk, day=day)
+    assert reports(selectors, website, period) == expected
+
+
+def test_a_visitor_with_visits_before_and_after_the_cutoff_counts_once(website):
+    """Today stored in part: a visitor's closed visit is in the stored rollup rows, its later
+    visit live; it is one visitor, in every slice its visits share (and in a slice only the
+    live visit is in)."""
+    tables_clear(website)
+    day = date(2026, 2, 14)
+    events_insert(
+        [
+            event_build(website, "2026-02-14 08:00:00", 1, path="/blog/x", content_group="Blog"),
+            event_build(website, "2026-02-14 08:05:00", 1, path="/a"),
+            event_build(website, "2026-02-14 12:00:00", 1, path="/blog/x", content_group="Blog"),
+            event_build(website, "2026-02-14 12:01:00", 1, path="/docs", content_group="Docs"),
+            event_build(website, "2026-02-14 08:30:00", 2, path="/a"),
+            event_build(website, "2026-02-14 11:59:00", 2, path="/b"),
+        ]
+    )
+    period = DateRange(day, day)
+    expected = reports(reference, website, period)
+    day_closed_sessions_store(
+        website_id=website.pk, day=day, cutoff=datetime(2026, 2, 14, 10, 0, tzinfo=UTC)
+    )
+    assert Session.objects.filter(website=website).count() == 2  # both 08:00 visits
+    for group, visitors in ((None, 2), ("Blog", 1), ("Docs", 1)):
+        summary = json.loads(expected[f"summary compare=None bots=False group={group}"])
+        assert summary["metrics"]["unique_visitors"]["value"] == visitors, group
     assert reports(selectors, website, period) == expected
