@@ -221,20 +221,24 @@ stored_events AS (
 )"""
 
 
-def stored_sessions_sql(*, events: bool) -> str:
-    """The stored sessions of the website's days `stored_days` (bots if `include_bots`), with
-    their events' arrays when `events`: `SESSION_COLUMNS` (and `EVENT_ARRAYS`)."""
+def stored_sessions_sql(*, runs: int, events: bool) -> str:
+    """The stored sessions of the website's `runs` runs of days (`stored_from_N`..
+    `stored_to_N`), bots if `include_bots`, with their events' arrays when `events`:
+    `SESSION_COLUMNS` (and `EVENT_ARRAYS`)."""
+
+    def days(alias: str) -> str:
+        runs_held = " OR ".join(
+            f"{alias}.day BETWEEN %(stored_from_{n})s AND %(stored_to_{n})s" for n in range(runs)
+        )
+        return f"{alias}.website_id = %(website_id)s AND ({runs_held or 'false'})"
+
     listed = ", ".join(f"s.{column}" for column in SESSION_COLUMNS)
+    bots = "(%(include_bots)s OR NOT s.is_bot)"
     if not events:
-        return f"""
-SELECT {listed} FROM {SESSIONS_TABLE} s
-WHERE s.website_id = %(website_id)s AND s.day = ANY(%(stored_days)s)
-  AND (%(include_bots)s OR NOT s.is_bot)"""
+        return f"SELECT {listed} FROM {SESSIONS_TABLE} s WHERE {days('s')} AND {bots}"
     arrays = ", ".join(f"x.{column}" for column in EVENT_ARRAYS)
     return f"""
 SELECT {listed}, {arrays} FROM {SESSIONS_TABLE} s
 JOIN {SESSION_EVENTS_TABLE} x
   ON x.website_id = s.website_id AND x.day = s.day AND x.session_id = s.id
-WHERE s.website_id = %(website_id)s AND s.day = ANY(%(stored_days)s)
-  AND x.website_id = %(website_id)s AND x.day = ANY(%(stored_days)s)
-  AND (%(include_bots)s OR NOT s.is_bot)"""
+WHERE {days("s")} AND {days("x")} AND {bots}"""

@@ -207,9 +207,25 @@ def _viewed_holds(leaf: Leaf, column: str, params: Params) -> sql.Composable:
     return sql.SQL("coalesce({} LIKE ANY({}::text[]), false)").format(subject, params.add(patterns))
 
 
+def _codes_serve(leaf: Leaf) -> bool:
+    return bool(leaf.dimension.labels) and leaf.op in ("is", "is_not") and None not in leaf.values
+
+
+def _codes_hold(leaf: Leaf, params: Params) -> sql.Composable:
+    """`is` / `is_not` on a coded column (never null), compared as codes: no label per row."""
+    fold = (lambda text: text) if leaf.case_sensitive else str.lower
+    wanted = {fold(value) for value in leaf.values}
+    codes = [code for code, label in leaf.dimension.labels if fold(label) in wanted]
+    column = sql.Identifier(leaf.dimension.column)
+    holds = sql.SQL("v.{} = ANY({})").format(column, params.add(codes))
+    return sql.SQL("(NOT {})").format(holds) if leaf.op == "is_not" else holds
+
+
 def session_holds(node: Filter, params: Params) -> sql.Composable:
     """A filter decided per session (compounds, and the leaves inside them)."""
     if isinstance(node, Leaf):
+        if node.dimension.level == "visit" and _codes_serve(node):
+            return _codes_hold(node, params)
         if node.dimension.level == "visit":
             return leaf_holds(node, dimension_value(node.dimension, params), params)
         return event_leaf_in_session(node, params)
@@ -238,6 +254,7 @@ def sessions_source(
     values join this statement's under those names. Days stored in part read their stored
     sessions and, live, the events after them.
     """
+    stored = [*days.rollup, *((day, day) for day in days.partial)]
     params.values.update(
         {
             **SQL_CONSTANTS,
@@ -246,7 +263,11 @@ def sessions_source(
                 for key, value in days.args().items()
                 if key.startswith(("raw_", "partial_"))
             },
-            "stored_days": [*days.rollup_days(), *days.partial],
+            **{
+                f"stored_{end}_{n}": day
+                for n, run in enumerate(stored)
+                for end, day in zip(("from", "to"), run, strict=True)
+            },
             "time_zone": query.timezone,
             "website_id": query.website_id,
             "include_bots": query.include_bots,
@@ -261,7 +282,7 @@ def sessions_source(
         "sessions AS NOT MATERIALIZED ({stored} UNION ALL SELECT {listed} FROM live)"
     ).format(
         live=sql.SQL(live),
-        stored=sql.SQL(stored_sessions_sql(events=events)),
+        stored=sql.SQL(stored_sessions_sql(runs=len(stored), events=events)),
         listed=sql.SQL(", ").join(sql.Identifier(column) for column in columns),
     )
 
