@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from psycopg.errors import QueryCanceled
+from psycopg.errors import InvalidRegularExpression, QueryCanceled
 from rest_framework import exceptions
 from rest_framework.fields import get_error_detail
 from rest_framework.response import Response
@@ -48,9 +48,13 @@ class QueryTimeout(exceptions.APIException):
     )
 
 
-def _query_cancelled(exc: Exception) -> bool:
-    # Django wraps psycopg's error (as OperationalError) only around `execute`.
-    return isinstance(exc, QueryCanceled) or isinstance(exc.__cause__, QueryCanceled)
+def _database_error(exc: Exception, kind: type[Exception]) -> Exception | None:
+    """psycopg's error of that kind, raised as is or wrapped: Django wraps psycopg's errors
+    only around `execute`."""
+    for error in (exc, exc.__cause__):
+        if isinstance(error, kind):
+            return error
+    return None
 
 
 def envelope_exception_handler(exc: Exception, context: dict) -> Response:
@@ -62,8 +66,11 @@ def envelope_exception_handler(exc: Exception, context: dict) -> Response:
         # Services enforce business rules with Django's ValidationError, so they stay
         # usable from the admin and management commands as well as the API.
         exc = exceptions.ValidationError(get_error_detail(exc))
-    elif _query_cancelled(exc):
+    elif _database_error(exc, QueryCanceled):
         exc = QueryTimeout()
+    elif regex := _database_error(exc, InvalidRegularExpression):
+        # Only a client's filter holds a regular expression (`matches`): PostgreSQL is the judge.
+        exc = InvalidPayload(f"filters: invalid regular expression ({regex.diag.message_primary}).")
     elif isinstance(exc, SuspiciousOperation):
         # Django answers these 400 outside DRF too: a body over DATA_UPLOAD_MAX_MEMORY_SIZE
         # (refused on its Content-Length, unread), a query string of thousands of parameters.
