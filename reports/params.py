@@ -246,7 +246,8 @@ def report_params_build(
 ) -> ReportParams:
     """Resolves validated parameters (from `report_params_parse`) for one website.
 
-    `max_days` bounds the period of a report that reads raw events (DRF's ValidationError, 400).
+    `max_days` bounds the period of a report that reads every event of it (DRF's
+    ValidationError, 400).
     """
     now = now or utc_now()
     today = local_date(now, website.timezone)
@@ -258,7 +259,7 @@ def report_params_build(
     if max_days is not None and period.days > max_days:
         field = "end_date" if data.get("start_date") else "period"
         raise serializers.ValidationError(
-            {field: f"This report reads raw events: a period spans at most {max_days} days."}
+            {field: f"This report reads every event: a period spans at most {max_days} days."}
         )
     compare = data.get("compare")
     extra = {key: value for key, value in data.items() if key not in COMMON_PARAMS}

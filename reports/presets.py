@@ -6,15 +6,19 @@ before. Both give the same figures for the same question (`tests/stats/test_repo
 `tests/stats/test_presets.py`). `content_group=G` is the top-level filter
 `["is", "event:content_group", [G]]`, a timeseries `path` the filter `["is", "event:page", [P]]`
 (`visit:entry_page` / `visit:exit_page` for entries and exits).
+
+The funnel, which no rollup can answer, is always answered here (`stats.funnel`), its filters
+and content group decided per visit.
 """
 
 from collections import defaultdict
 from dataclasses import replace
 
 from reports.params import ReportParams
-from reports.reference import SUMMARY_METRICS, paginated
+from reports.reference import SUMMARY_METRICS, paginated, rate
 from stats.dimensions import dimension_get
 from stats.filters import And, Filter, Leaf, Or
+from stats.funnel import funnel_run
 from stats.metrics import METRICS
 from stats.query import MAX_LIMIT, Query
 from stats.runner import query_run
@@ -178,6 +182,22 @@ def preset_custom_events(*, website: Website, params: ReportParams) -> dict:
         website, params, metrics=("events",), dimensions=("event:name",), filters=filters
     )
     return paginated(params, _rows(_results(website, query, params), ("name", "count")))
+
+
+def preset_funnel(*, website: Website, params: ReportParams) -> dict:
+    """With or without filters: the funnel has no rollup, its runner reads the sessions."""
+    steps: list[str] = params.extra["steps"]
+    query = _query(website, params, metrics=("visits",))
+    reached = funnel_run(website=website, query=query, steps=steps)
+    funnel = [
+        {
+            "step": step,
+            "sessions": sessions,
+            "conversion_rate": 100 if index == 0 else rate(sessions, reached[index - 1]),
+        }
+        for index, (step, sessions) in enumerate(zip(steps, reached, strict=True))
+    ]
+    return {"period": params.period.as_dict(), "funnel": funnel}
 
 
 # metric -> (engine metric, the filter a `path` becomes) for timeseries

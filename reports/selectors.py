@@ -14,8 +14,9 @@ aggregates visits, so every number is the reference's whatever the mix of days; 
   bounce rate, duration, unique pageviews) or `aggregation_daypage` (pageviews, unique pageviews
   within a group, entries, exits). Day rows only: the other reports also read month rows.
 
-Funnel (the order of events within a visit) and realtime (the last 30 minutes) need raw events:
-they are the reference's queries.
+Funnel (the order of events within a visit) and realtime (the last 30 minutes) have no rollup:
+their runners in `stats` read the query engine's sessions (realtime without filters: the window's
+raw events), with or without filters.
 
 With `filters` (and timeseries with an `interval` other than `day`), the period reports are
 answered by their presets of the query engine instead (`reports.presets`).
@@ -27,15 +28,12 @@ from reports import presets
 from reports.params import DateRange, ReportParams
 from reports.reference import (
     MEAN_SECONDS_SQL,
-    REALTIME_WINDOW,
     SOURCES_KEYS,
     SUMMARY_PERIODS,
     choice_labels,
     devices_payload,
     fetch_rows,
     paginated,
-    report_funnel,
-    report_realtime,
     report_rows,
     rows_as_dicts,
     summary_payload,
@@ -45,6 +43,7 @@ from stats.dimensions import dimension_get
 from stats.filters import Leaf
 from stats.metrics import METRICS
 from stats.query import MAX_LIMIT, Query
+from stats.realtime import REALTIME_WINDOW, realtime_run
 from stats.runner import query_run
 from websites.models import Website
 
@@ -268,6 +267,25 @@ def report_custom_events(*, website: Website, params: ReportParams) -> dict:
     args["event_name"] = params.extra.get("event_name")
     rows = report_rows(sql + CUSTOM_EVENTS_SQL, args, ("name", "count"), params=params)
     return paginated(params, rows)
+
+
+# --- Funnel and realtime ---------------------------------------------------------------------
+
+
+def report_funnel(*, website: Website, params: ReportParams) -> dict:
+    """Visits reaching each step, in order, and each step's conversion from the step before."""
+    return presets.preset_funnel(website=website, params=params)
+
+
+def report_realtime(*, website: Website, params: ReportParams) -> dict:
+    """Visitors, top pages and events by type of the last 30 minutes, of the visits the filters
+    keep (never bots or excluded traffic; no other parameter applies)."""
+    figures = realtime_run(website=website, filters=params.filters, now=params.now)
+    return {
+        "active_visitors": figures.active_visitors,
+        "top_pages": [{"path": path, "visitors": n} for path, n in figures.top_pages],
+        "events_by_type": [{"eventType": kind, "count": n} for kind, n in figures.events_by_type],
+    }
 
 
 # --- Timeseries ------------------------------------------------------------------------------

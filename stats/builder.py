@@ -240,6 +240,12 @@ def _all(conditions: Sequence[sql.Composable]) -> sql.Composable:
     return sql.SQL(" AND ").join(conditions) if conditions else sql.SQL("true")
 
 
+def sessions_kept(filters: Sequence[Filter], params: Params) -> sql.Composable:
+    """Whether session `v` passes every filter, each decided per session, a top-level event leaf
+    too (as inside a compound): the funnel and realtime keep visits, never single events."""
+    return _all([session_holds(node, params) for node in filters])
+
+
 # --- The statement -------------------------------------------------------------------------------
 
 

@@ -49,7 +49,7 @@ def _rows(website: Website, query: Query, *, paginate: bool) -> tuple[list[tuple
         sessions=True,
     )
     statement = query_statement(query=query, days=days, paginate=paginate)
-    fetched = _fetch(statement)
+    fetched = statement_fetch(statement)
     labels = {
         _bucket_key(query, bucket): bucket.label for bucket in _time_labels(query, query.date_range)
     }
@@ -71,7 +71,7 @@ def _rows(website: Website, query: Query, *, paginate: bool) -> tuple[list[tuple
     return rows, total
 
 
-def _fetch(statement: Statement) -> list[tuple]:
+def statement_fetch(statement: Statement) -> list[tuple]:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             "SELECT set_config('work_mem', %s, true)", [settings.TRAILMARK_QUERY_WORK_MEM]

@@ -137,7 +137,8 @@ TRAILMARK_HTTPS = env.bool("TRAILMARK_HTTPS", default=False)
 # Raw events older than this many days are dropped (whole monthly partitions) once aggregated;
 # reports keep reading those days from the rollups.
 TRAILMARK_RAW_RETENTION_DAYS = env.int("TRAILMARK_RAW_RETENTION_DAYS", default=400)
-# The funnel reads raw events (no rollup holds sequences): its period is at most this many days.
+# The funnel reads every event of its period's visits (no rollup holds sequences): its period
+# is at most this many days.
 TRAILMARK_FUNNEL_MAX_DAYS = env.int("TRAILMARK_FUNNEL_MAX_DAYS", default=92)
 # The event buffer (a Redis stream): past this many undrained events collect answers 503
 # rather than accept what Redis might not keep.

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from analytics_site.api.renderers import EnvelopeErrorsMixin, EnvelopeJSONRenderer
@@ -47,9 +47,6 @@ class ReportViewSet(EnvelopeErrorsMixin, TenantScopedViewSet):
     def get_serializer_class(self):
         return self.params_serializer_class
 
-    # Funnel and realtime read raw events by their own queries, which take no filters yet.
-    filters_supported = True
-
     def max_days(self) -> int | None:
         """The longest period this report accepts (None: the 5-year bound only)."""
         return None
@@ -61,8 +58,6 @@ class ReportViewSet(EnvelopeErrorsMixin, TenantScopedViewSet):
             query=request.query_params,
             today=lambda website_id: self._local_today(website_id, now),
         )
-        if data.get("filters") and not self.filters_supported:
-            raise ValidationError({"filters": f"The {self.report_name} report takes no filters."})
         website = self.get_queryset().filter(pk=data["website_id"]).first()
         if website is None:
             raise NotFound("Website not found.")
@@ -177,8 +172,6 @@ class FlowReportViewSet(ReportViewSet):
 class FunnelReportViewSet(ReportViewSet):
     """Visits reaching each of `steps[]` (2 to 10) in order, and each step's conversion."""
 
-    filters_supported = False
-
     report_name = "funnel"
     selector = staticmethod(selectors.report_funnel)
     params_serializer_class = FunnelParamsSerializer
@@ -186,15 +179,13 @@ class FunnelReportViewSet(ReportViewSet):
     csv_rows_key = "funnel"
 
     def max_days(self) -> int:
-        # No rollup holds event sequences: the funnel scans the period's raw events.
+        # No rollup holds event sequences: the funnel reads every event of the period's visits.
         return settings.TRAILMARK_FUNNEL_MAX_DAYS
 
 
 @extend_schema_view(list=_documented(ReportParamsSerializer))
 class RealtimeReportViewSet(ReportViewSet):
     """Active visitors, top pages and events by type over the last 30 minutes."""
-
-    filters_supported = False
 
     report_name = "realtime"
     selector = staticmethod(selectors.report_realtime)

@@ -2,8 +2,9 @@
 
 The data set of tests/reports/conftest.py is aggregated day by day from its first day (2026-03-02;
 an aggregated day counts as a day of the website for `period=all`) to yesterday, except
-2026-03-05, which stays raw; today is always raw. Every expectation of test_metrics.py and
-test_api.py must hold unchanged.
+2026-03-05, which stays raw; today is always raw. Every expectation of test_metrics.py,
+test_api.py and test_funnel_realtime_filters.py (which then reads stored sessions) must hold
+unchanged.
 """
 
 from datetime import date, timedelta
@@ -14,6 +15,7 @@ from aggregation.models import AggregationDay
 from aggregation.services import day_aggregate
 from tests.reports.conftest import dataset, fetch, frozen_now  # noqa: F401  (fixtures)
 from tests.reports.test_api import *  # noqa: F403
+from tests.reports.test_funnel_realtime_filters import *  # noqa: F403
 from tests.reports.test_metrics import *  # noqa: F403
 
 FIRST = date(2026, 3, 2)

@@ -134,12 +134,6 @@ def test_reports_take_filters_through_the_api(tenant, website):
         ),
         ("pages", {"filters": json.dumps([["is", "visit:colour", ["x"]]])}, "visit:colour"),
         ("pages", {"filters": json.dumps({"is": 1})}, "filters"),
-        (
-            "funnel",
-            {"filters": json.dumps([["is", "visit:device", ["mobile"]]]), "steps[]": ["/", "/a"]},
-            "filters",
-        ),
-        ("realtime", {"filters": json.dumps([["is", "visit:device", ["mobile"]]])}, "filters"),
         ("timeseries", {"interval": "hour", "period": "90d"}, "interval"),
         ("timeseries", {"interval": "minute"}, "interval"),
     ],
