@@ -47,6 +47,19 @@ def _step_matches(step: str, params: Params) -> sql.Composable:
     return sql.SQL("({})").format(sql.SQL(" OR ").join(matches))
 
 
+def _step_held(step: str, params: Params) -> sql.Composable:
+    """Whether session `v` may hold an event matching the step, read from its columns without
+    unnesting its events (names of any type: a superset): a visit without step 1 reaches none."""
+    value = params.add(step)
+    held = [
+        sql.SQL("strpos(v.viewed_paths, chr(31) || {} || chr(31)) > 0").format(value),
+        sql.SQL("{} = ANY(v.event_names)").format(value),
+    ]
+    if step in EVENT_TYPE_CODES:
+        held.append(sql.SQL("{} = ANY(v.event_types)").format(sql.Literal(EVENT_TYPE_CODES[step])))
+    return sql.SQL("({})").format(sql.SQL(" OR ").join(held))
+
+
 def funnel_statement(*, query: Query, days: DaySplit, steps: Sequence[str]) -> Statement:
     """One row: the count of kept visits reaching each step.
 
@@ -78,11 +91,12 @@ def funnel_statement(*, query: Query, days: DaySplit, steps: Sequence[str]) -> S
         reached_at.append(sql.SQL("{}.position").format(reached))
     statement = sql.SQL(
         "WITH {sessions}, kept AS NOT MATERIALIZED ("
-        "SELECT * FROM sessions v WHERE v.pageviews > 0 AND {kept}) "
+        "SELECT * FROM sessions v WHERE v.pageviews > 0 AND {first_held} AND {kept}) "
         "SELECT {counts} FROM kept v CROSS JOIN LATERAL (SELECT {positions} FROM {events}) AS f "
         "{laterals}"
     ).format(
         sessions=sessions_source(query=query, days=days, events=True, params=params),
+        first_held=_step_held(steps[0], params),
         kept=sessions_kept(query.filters, params),
         counts=sql.SQL(", ").join(sql.SQL("count({})").format(at) for at in reached_at),
         positions=sql.SQL(", ").join(positions),

@@ -53,6 +53,8 @@ STEPS = [
     "outbound_link",
     "scroll_25",
 ]
+# Steps every example checks besides the drawn ones: custom event names and types first too.
+STEP_CASES = [["signup", "/", "play"], ["custom", "page_view", "custom"], ["/a", "scroll_25"]]
 # Filters every example checks besides the drawn ones: visit-level, event-level, nested.
 FILTER_CASES = [
     # No event of the drawn traffic is from "ZZ": `is_not` keeps a missing country too.
@@ -135,7 +137,7 @@ def as_json(payload: dict) -> str:
 
 
 @settings(
-    max_examples=25,
+    max_examples=20,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -157,29 +159,37 @@ def test_the_funnel_is_the_reference_and_with_filters_that_of_the_kept_visits(
     rows = events_of(traffic)
     rows_store(website, rows)
     plain = ReportParams(
-        period=DateRange(first, DAYS[-1]),
-        include_bots=include_bots,
-        time_zone=zone,
-        content_group=group,
-        extra={"steps": steps},
+        period=DateRange(first, DAYS[-1]), include_bots=include_bots, time_zone=zone
     )
-    expected = {None: as_json(reference.report_funnel(website=website, params=plain))}
+    step_lists = [steps, *STEP_CASES]
+    # Without filters, by steps; with each set of filters, by filters then steps.
+    expected = {
+        (None, json.dumps(steps)): as_json(
+            reference.report_funnel(
+                website=website, params=replace(plain, content_group=group, extra={"steps": steps})
+            )
+        )
+        for steps in step_lists
+    }
     # The content group is one more filter decided per visit.
     group_filter = [["is", "event:content_group", [group]]] if group else []
     for filters in [drawn, *FILTER_CASES]:
         website_reset(kept_site, zone)
         kept = kept_rows(rows, zone=zone, filters=filters + group_filter, include_bots=include_bots)
         rows_store(kept_site, kept)
-        unfiltered = replace(plain, content_group=None)
-        expected[json.dumps(filters)] = as_json(
-            reference.report_funnel(website=kept_site, params=unfiltered)
-        )
+        for steps in step_lists:
+            expected[json.dumps(filters), json.dumps(steps)] = as_json(
+                reference.report_funnel(
+                    website=kept_site, params=replace(plain, extra={"steps": steps})
+                )
+            )
     for phase in storage_phases(website, zone, partly, aggregated):
-        for filters, payload in expected.items():
-            params = (
-                replace(plain, filters=filters_parse(json.loads(filters))) if filters else plain
+        for (filters, steps), payload in expected.items():
+            params = replace(
+                plain,
+                content_group=group,
+                filters=filters_parse(json.loads(filters)) if filters else (),
+                extra={"steps": json.loads(steps)},
             )
-            assert as_json(selectors.report_funnel(website=website, params=params)) == payload, (
-                phase,
-                filters,
-            )
+            funnel = selectors.report_funnel(website=website, params=params)
+            assert as_json(funnel) == payload, (phase, filters, steps)
