@@ -14,7 +14,8 @@ not copied: nothing reads them once aggregated.
 Then times, through the production code (no HTTP):
 
 - every TinyTrail report, unfiltered, over 12 months (rollups; today's rows of its stored
-  closed sessions and its events after them live);
+  closed sessions and its events after them live); the funnel over 90 days and realtime,
+  unfiltered and filtered (sessions);
 - the query engine: a breakdown by one dimension with 1-3 visit-level filters over 30 days and 12
   months, an `event:page contains` filter with visit metrics over 30 days, `time:hour` over 7
   days, and filter-values over 30 days;
@@ -203,6 +204,7 @@ def main() -> None:
     from bench.reports import bench_website
     from reports import params as report_params
     from reports import selectors
+    from stats.filters import filters_parse
     from stats.query import query_build, query_parse
     from stats.runner import query_run
 
@@ -283,8 +285,30 @@ def main() -> None:
         )
         print(f"{label:<46}{ms:>9.0f}{baseline_ms:>13.1f}{baseline_rows:>12,}")
 
-    print(f"\n{'query engine':<46}{'ms':>9}{'count(*) ms':>13}{'rows':>12}")
+    # The funnel reads its period's sessions (at most 92 days), every event of them; realtime
+    # the window's raw events, with filters the sessions of the window's days.
     mobile = ["is", "visit:device", ["mobile"]]
+    pricing = ["contains", "event:page", ["/pricing"]]
+    funnel_base = count_ms(*sessions_count(days_back(90)[0], today), options.runs)
+    realtime_base = count_ms(*sessions_count(today, today), options.runs)
+    for label, selector, filters, (base_ms, base_rows) in [
+        ("funnel, 3 steps, 90d", "report_funnel", [], funnel_base),
+        ("funnel, 90d, 1 visit filter", "report_funnel", [mobile], funnel_base),
+        ("funnel, 90d, event:page filter", "report_funnel", [pricing], funnel_base),
+        ("realtime", "report_realtime", [], realtime_base),
+        ("realtime, 1 visit filter", "report_realtime", [mobile], realtime_base),
+        ("realtime, event:page filter", "report_realtime", [pricing], realtime_base),
+    ]:
+        data = {"period": "90d", "include_bots": "false", "page": 1, "per_page": 50}
+        data.update(filters=filters_parse(filters), steps=["/", "/pricing", "/signup"])
+        params = report_params.report_params_build(website=website, data=data, now=now)
+        ms, _ = timed(
+            lambda s=selector, p=params: consume(getattr(selectors, s)(website=website, params=p)),
+            options.runs,
+        )
+        print(f"{label:<46}{ms:>9.0f}{base_ms:>13.1f}{base_rows:>12,}")
+
+    print(f"\n{'query engine':<46}{'ms':>9}{'count(*) ms':>13}{'rows':>12}")
     google = ["is", "visit:source", ["google.com"]]
     chrome = ["contains", "visit:browser", ["chrome"], {"case_sensitive": False}]
     queries = [
