@@ -11,8 +11,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 
 from aggregation.selectors import day_split
 from stats.builder import Statement, query_statement
@@ -72,10 +71,7 @@ def _rows(website: Website, query: Query, *, paginate: bool) -> tuple[list[tuple
 
 
 def statement_fetch(statement: Statement) -> list[tuple]:
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT set_config('work_mem', %s, true)", [settings.TRAILMARK_QUERY_WORK_MEM]
-        )
+    with connection.cursor() as cursor:
         cursor.execute(statement.sql.as_string(cursor.connection), statement.params)
         return cursor.fetchall()
 

@@ -30,13 +30,14 @@ DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 3
 # 30 s worker timeout, so a slow report answers 503 instead of a killed worker. Jobs whose
 # statements may run longer (day_aggregate) raise it with SET LOCAL.
 TRAILMARK_STATEMENT_TIMEOUT_MS = env.int("TRAILMARK_STATEMENT_TIMEOUT_MS", default=25_000)
-# Memory for each sort or hash of a query engine statement (PostgreSQL's work_mem, set for that
-# statement only): its per-visitor aggregation of a month of sessions spills to disk at 4 MB.
-TRAILMARK_QUERY_WORK_MEM = env.str("TRAILMARK_QUERY_WORK_MEM", default="64MB")
+# Memory for each sort or hash of a statement (PostgreSQL's work_mem): the query engine's
+# per-visitor aggregation of a month of sessions spills to disk at the default 4 MB.
+TRAILMARK_WORK_MEM = env.str("TRAILMARK_WORK_MEM", default="64MB")
 # JIT compiling costs ~100 ms per report-sized statement here and saves less than that
 # (bench/query.py): off, as day_aggregate already had it.
 DATABASES["default"]["OPTIONS"]["options"] = (
     f"-c statement_timeout={TRAILMARK_STATEMENT_TIMEOUT_MS} -c jit=off"
+    f" -c work_mem={TRAILMARK_WORK_MEM}"
 )
 
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
