@@ -1,19 +1,24 @@
-"""Stored sessions: one row per session of a visitor's local day, with its events in order.
+"""Sessions: one row per session of a visitor's local day, with its events in order.
 
-`SESSION_ROWS` is the one definition of a session row, computed from raw events. It is used
-twice, like the rollup definitions in `aggregation.sql`:
+`SESSION_ROWS` is the one definition of a session row, computed from raw events. Everything
+that counts visits reads it:
 
-- `day_aggregate` stores its rows for one whole day (bots included) in `aggregation_session`;
+- `day_aggregate` stores its rows for one whole day (bots included) in `aggregation_session`
+  (its events' arrays apart, in `aggregation_sessionevents`) and computes the day's rollup rows
+  from them (`aggregation.sql`), in one statement;
 - the query engine (`stats`) reads it live for the days whose sessions are not stored (today,
-  stale days), next to the stored rows of the others, so no query sessionizes stored days.
+  stale days), next to the stored rows of the others, so no query sessionizes stored days;
+- the reports' live rollup rows (`aggregation.selectors`) are computed from it.
 
 Parameters: `website_id`, `time_zone`, `include_bots`, `page_view`, `session_gap`
 (`SQL_CONSTANTS`); `session_rows_sql` fills in the ranges of events to read.
 
 A day can also be stored in part (today, every few minutes: `day_closed_sessions_store`): the
-sessions that ended more than 30 minutes before a cutoff, which no later event can join. Its
-other sessions are read live from the events after each visitor's last stored session
-(`stored_until`): a visitor's closed sessions come before its open ones.
+sessions that ended more than 30 minutes before a cutoff, which no later event can join, with
+their rollup rows. Its other sessions are read live from the events after each visitor's last
+stored session (`stored_until`): a visitor's closed sessions come before its open ones. Those
+live rows also say whether their visitor has a stored visit (`stored_visit`, `stored_groups`),
+so that the rollups count each visitor of the day once.
 
 Definitions are the README's: excluded traffic never counts; a session is a visitor's events of
 one local day and one bot verdict, ordered by time then id and split where the gap exceeds 30
