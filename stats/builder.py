@@ -50,12 +50,34 @@ VISIT_METRICS = frozenset(
 )
 EVENT_METRICS = frozenset({"pageviews", "events", "views_per_visit"})
 
-# The events of session `v`, one row each, named like the raw events' columns.
-EVENTS_OF_SESSION = sql.SQL(
-    "unnest(v.event_times, v.event_types, v.event_paths, v.event_names, v.event_groups,"
-    " v.event_properties) AS e(timestamp, event_type, path, event_name, content_group,"
-    " properties)"
-)
+# The stored sessions' event arrays, by the raw events' column each one holds.
+EVENT_ARRAY_OF = {
+    "timestamp": "event_times",
+    "event_type": "event_types",
+    "path": "event_paths",
+    "event_name": "event_names",
+    "content_group": "event_groups",
+    "properties": "event_properties",
+}
+
+
+def events_of_session(
+    dimensions: Sequence[Dimension], *, timestamps: bool = False
+) -> sql.Composable:
+    """The events of session `v`, one row each, named like the raw events' columns: their
+    type, the columns the event `dimensions` read and, with `timestamps`, their time. Only
+    those arrays are unnested (each one costs about as much as the others together)."""
+    wanted = {"event_type"} | {d.column for d in dimensions if d.level == "event"}
+    if timestamps:
+        wanted.add("timestamp")
+    columns = [column for column in EVENT_ARRAY_OF if column in wanted]
+    return sql.SQL("unnest({}) AS e({})").format(
+        sql.SQL(", ").join(
+            sql.SQL("v.{}").format(sql.Identifier(EVENT_ARRAY_OF[c])) for c in columns
+        ),
+        sql.SQL(", ").join(sql.Identifier(c) for c in columns),
+    )
+
 
 # Each metric from the summed counts of a row, exactly: rounded half up by integer division.
 METRIC_SQL = {
@@ -189,7 +211,9 @@ def event_leaf_in_session(leaf: Leaf, params: Params) -> sql.Composable:
         else sql.SQL("")
     )
     return sql.SQL("EXISTS (SELECT FROM {} WHERE {}{})").format(
-        EVENTS_OF_SESSION, viewed, leaf_holds(leaf, dimension_value(leaf.dimension, params), params)
+        events_of_session([leaf.dimension]),
+        viewed,
+        leaf_holds(leaf, dimension_value(leaf.dimension, params), params),
     )
 
 
@@ -231,11 +255,11 @@ def _all(conditions: Sequence[sql.Composable]) -> sql.Composable:
 
 
 def sessions_source(
-    *, query: Query, days: DaySplit, events: bool, params: Params, materialized: bool = False
+    *, query: Query, days: DaySplit, events: bool, params: Params
 ) -> sql.Composable:
     """The CTEs `live` and `sessions`: the sessions of the days, stored rows of stored days and
     live rows of the others; with their events' arrays when `events` (stored apart: joined only
-    then); `materialized`: read once for the many parts that read them.
+    then).
 
     Both are the definitions of `aggregation.sessions`, whose parameters have fixed names: their
     values join this statement's under those names. Days stored in part read their stored
@@ -261,9 +285,8 @@ def sessions_source(
     # where each part reads them, rather than copied. Our constant texts, values placeholders.
     return sql.SQL(
         "live AS MATERIALIZED ({live}), "
-        "sessions AS {materialized} ({stored} UNION ALL SELECT {listed} FROM live)"
+        "sessions AS NOT MATERIALIZED ({stored} UNION ALL SELECT {listed} FROM live)"
     ).format(
-        materialized=sql.SQL("MATERIALIZED" if materialized else "NOT MATERIALIZED"),
         live=sql.SQL(live),
         stored=sql.SQL(stored_sessions_sql(events=events)),
         listed=sql.SQL(", ").join(sql.Identifier(column) for column in columns),
@@ -417,7 +440,7 @@ def _visit_part(query, dims, event_leaves, params) -> sql.Composable:
                 )
                 for dimension in event_dims
             ),
-            EVENTS_OF_SESSION,
+            events_of_session([*event_dims, *(leaf.dimension for leaf in event_leaves)]),
             _all(qualifying),
         )
     # Per visitor (local day, hash, bot verdict) first, then per row: `visitors` is a count of
@@ -508,7 +531,12 @@ def _event_part(query, dims, event_leaves, metrics, own_counts, params) -> sql.C
         ),
         "events": sql.SQL("count(*)"),
     }
-    source = sql.SQL("kept v CROSS JOIN LATERAL {}").format(EVENTS_OF_SESSION)
+    source = sql.SQL("kept v CROSS JOIN LATERAL {}").format(
+        events_of_session(
+            [*dims, *(leaf.dimension for leaf in event_leaves)],
+            timestamps=query.interval == "hour",
+        )
+    )
     return _grouped(values, counts, source, conditions, dims)
 
 
@@ -545,17 +573,18 @@ DAY_ROWS = DayDimension._meta.db_table
 
 
 def dimension_sums_statement(
-    *, query: Query, days: DaySplit, dimensions: Sequence[str]
+    *, query: Query, sessions: sql.Composable, dimensions: Sequence[str]
 ) -> Statement:
-    """The day rows of `dimensions` (`stats.planner.TABLE_DIMENSIONS`) over the sessions of
-    `days`: for each, the parts of `query` grouped by that dimension, the session's day and its
-    bot verdict, with every metric (so both parts, every event), no filter and bots included,
-    summed per row as `query_statement` sums them before deriving the metrics. Columns:
-    dimension, value (text: an hour as the UTC instant of its key, ISO), day, is_bot, then
-    `PART_COLUMNS`. `query` gives the website and the time zone (of the hours)."""
+    """The day rows of `dimensions` (`stats.planner.TABLE_DIMENSIONS`) over the relation
+    `sessions` (rows of stored sessions with their events' arrays, as
+    `aggregation.sessions.stored_sessions_sql(events=True)` reads them): for each dimension,
+    the parts of `query` grouped by it, the session's day and its bot verdict, with every
+    metric (so both parts, every event) and no filter, summed per row as `query_statement` sums
+    them before deriving the metrics. Columns: dimension, value (text: an hour as the UTC
+    instant of its key, ISO), day, is_bot, then `PART_COLUMNS`. `query` gives the time zone
+    (of the hours)."""
     params = Params()
-    query = replace(query, include_bots=True)
-    selects, events = [], False
+    selects = []
     for name in dimensions:
         grouped = () if name == TOTAL else (dimension_get(name),)
         by = replace(
@@ -563,9 +592,9 @@ def dimension_sums_statement(
             dimensions=(*grouped, SESSION_DAY, SESSION_BOT),
             metrics=tuple(METRICS.values()),
             filters=(),
+            include_bots=True,
         )
         counted = query_parts(by, params)
-        events |= counted.events
         names = [sql.Identifier(f"d{index}") for index in range(len(by.dimensions))]
         if name == TOTAL:
             value = sql.SQL("NULL::text")
@@ -591,13 +620,9 @@ def dimension_sums_statement(
             )
         )
     statement = sql.SQL(
-        "WITH {sessions}, kept AS NOT MATERIALIZED (SELECT * FROM sessions v) {selects}"
-    ).format(
-        sessions=sessions_source(
-            query=query, days=days, events=events, params=params, materialized=True
-        ),
-        selects=sql.SQL(" UNION ALL ").join(selects),
-    )
+        "WITH sessions AS NOT MATERIALIZED (SELECT * FROM {sessions}),"
+        " kept AS NOT MATERIALIZED (SELECT * FROM sessions v) {selects}"
+    ).format(sessions=sessions, selects=sql.SQL(" UNION ALL ").join(selects))
     return Statement(statement, params.values, ())
 
 

@@ -8,7 +8,7 @@ from django.db.models import Exists, OuterRef
 from psycopg import sql
 
 from aggregation.models import AggregationDay
-from aggregation.selectors import DaySplit
+from aggregation.sessions import stored_sessions_sql
 from stats.builder import PART_COLUMNS, dimension_sums_statement
 from stats.metrics import METRICS
 from stats.models import DayDimension, DimensionDay
@@ -58,25 +58,56 @@ def day_dimensions_write(*, website_id: UUID | str, day: date) -> int:
             filters=(),
             order_by=(),
         )
-        days = DaySplit(months=(), rollup=((day, day),), raw=(), time_zone=time_zone)
-        statement = dimension_sums_statement(query=query, days=days, dimensions=TABLE_DIMENSIONS)
-        columns = sql.SQL(", ").join(
-            sql.Identifier(column)
-            for column in ("dimension", "value", "day", "is_bot", *PART_COLUMNS)
-        )
-        insert = sql.SQL(
-            "INSERT INTO {table} (website_id, {columns})"
-            " SELECT {website}, {columns} FROM ({rows}) AS rows"
-        ).format(
-            table=sql.Identifier(DayDimension._meta.db_table),
-            columns=columns,
-            website=sql.Placeholder("website_id"),
-            rows=statement.sql,
-        )
         with connection.cursor() as cursor:
-            cursor.execute(insert.as_string(cursor.connection), statement.params)
-            written = cursor.rowcount
+            written = _day_rows_insert(cursor, query=query, day=day)
         DimensionDay.objects.create(website_id=website_id, day=day, aggregated_at=aggregated_at)
+    return written
+
+
+# The day's stored sessions, copied for the statement that computes its rows.
+SESSIONS_COPY = "stats_day_sessions"
+
+
+def _day_rows_insert(cursor, *, query: Query, day: date) -> int:
+    """Inserts the day rows of the day's stored sessions; returns how many.
+
+    The day's sessions were most often stored by this very transaction, which the statistics
+    of their partitions do not know: PostgreSQL would plan for one session, and join every
+    session to every session's events in a nested loop (minutes for a busy day). So they are
+    copied, with their events, by a hash join (nested loops off for that one statement), into
+    a temporary table that is analyzed, and the statement reads that.
+    """
+    copy = sql.Identifier(SESSIONS_COPY)
+    cursor.execute("SELECT current_setting('enable_nestloop')")
+    (nestloop,) = cursor.fetchone()
+    cursor.execute("SET LOCAL enable_nestloop = off")
+    cursor.execute(
+        sql.SQL("CREATE TEMPORARY TABLE {} ON COMMIT DROP AS {}")
+        .format(copy, sql.SQL(stored_sessions_sql(events=True)))
+        .as_string(cursor.connection),
+        {"website_id": query.website_id, "stored_days": [day], "include_bots": True},
+    )
+    cursor.execute("SELECT set_config('enable_nestloop', %s, true)", [nestloop])
+    cursor.execute(sql.SQL("ANALYZE {}").format(copy).as_string(cursor.connection))
+    statement = dimension_sums_statement(query=query, sessions=copy, dimensions=TABLE_DIMENSIONS)
+    columns = sql.SQL(", ").join(
+        sql.Identifier(column) for column in ("dimension", "value", "day", "is_bot", *PART_COLUMNS)
+    )
+    insert = sql.SQL(
+        "INSERT INTO {table} (website_id, {columns})"
+        " SELECT {website}, {columns} FROM ({rows}) AS rows"
+    ).format(
+        table=sql.Identifier(DayDimension._meta.db_table),
+        columns=columns,
+        website=sql.Placeholder("day_rows_website"),
+        rows=statement.sql,
+    )
+    cursor.execute(
+        insert.as_string(cursor.connection),
+        {**statement.params, "day_rows_website": query.website_id},
+    )
+    written = cursor.rowcount
+    cursor.execute(sql.SQL("DROP TABLE {}").format(copy).as_string(cursor.connection))
     return written
 
 
