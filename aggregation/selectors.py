@@ -53,6 +53,10 @@ class DaySplit:
             args[f"partial_from_{n}"], args[f"partial_to_{n}"] = max(start, open_from), end
         return args
 
+    def rollup_days(self) -> list[date]:
+        """Every day of the runs read from stored rows, in order."""
+        return sorted(day for first, last in self.rollup for day in _days(first, last))
+
     def rollup_condition(self, alias: str) -> str:
         """The stored rows to read: day rows of the runs, month rows of the months."""
         conditions = [

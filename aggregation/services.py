@@ -15,6 +15,7 @@ from aggregation.sessions import (
     session_partitions_ensure,
     sessions_day_store_ctes,
 )
+from aggregation.signals import day_aggregated
 from aggregation.sql import (
     ROLLUPS,
     SESSION_GAP,
@@ -173,6 +174,7 @@ def day_aggregate(*, website_id: UUID | str, day: date) -> dict[str, int]:
             " sessions_open_from = NULL, sessions_stale = false WHERE id = %s",
             [args["time_zone"], day_id],
         )
+        day_aggregated.send(sender=day_aggregate, website_id=website_id, day=day)
     return written
 
 

@@ -19,7 +19,7 @@ statement in Python.
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from psycopg import sql
@@ -34,8 +34,11 @@ from aggregation.sessions import (
 )
 from aggregation.sql import SQL_CONSTANTS
 from ingest.models import EventType
-from stats.dimensions import Dimension
+from stats.dimensions import Dimension, dimension_get
 from stats.filters import And, Filter, Leaf, Not, Or, filter_leaves
+from stats.metrics import METRICS
+from stats.models import DayDimension
+from stats.planner import HOUR, TOTAL, TableRead
 from stats.query import Query
 
 PAGE_VIEW = EventType.PAGE_VIEW.value
@@ -47,12 +50,34 @@ VISIT_METRICS = frozenset(
 )
 EVENT_METRICS = frozenset({"pageviews", "events", "views_per_visit"})
 
-# The events of session `v`, one row each, named like the raw events' columns.
-EVENTS_OF_SESSION = sql.SQL(
-    "unnest(v.event_times, v.event_types, v.event_paths, v.event_names, v.event_groups,"
-    " v.event_properties) AS e(timestamp, event_type, path, event_name, content_group,"
-    " properties)"
-)
+# The stored sessions' event arrays, by the raw events' column each one holds.
+EVENT_ARRAY_OF = {
+    "timestamp": "event_times",
+    "event_type": "event_types",
+    "path": "event_paths",
+    "event_name": "event_names",
+    "content_group": "event_groups",
+    "properties": "event_properties",
+}
+
+
+def events_of_session(
+    dimensions: Sequence[Dimension], *, timestamps: bool = False
+) -> sql.Composable:
+    """The events of session `v`, one row each, named like the raw events' columns: their
+    type, the columns the event `dimensions` read and, with `timestamps`, their time. Only
+    those arrays are unnested (each one costs about as much as the others together)."""
+    wanted = {"event_type"} | {d.column for d in dimensions if d.level == "event"}
+    if timestamps:
+        wanted.add("timestamp")
+    columns = [column for column in EVENT_ARRAY_OF if column in wanted]
+    return sql.SQL("unnest({}) AS e({})").format(
+        sql.SQL(", ").join(
+            sql.SQL("v.{}").format(sql.Identifier(EVENT_ARRAY_OF[c])) for c in columns
+        ),
+        sql.SQL(", ").join(sql.Identifier(c) for c in columns),
+    )
+
 
 # Each metric from the summed counts of a row, exactly: rounded half up by integer division.
 METRIC_SQL = {
@@ -186,7 +211,9 @@ def event_leaf_in_session(leaf: Leaf, params: Params) -> sql.Composable:
         else sql.SQL("")
     )
     return sql.SQL("EXISTS (SELECT FROM {} WHERE {}{})").format(
-        EVENTS_OF_SESSION, viewed, leaf_holds(leaf, dimension_value(leaf.dimension, params), params)
+        events_of_session([leaf.dimension]),
+        viewed,
+        leaf_holds(leaf, dimension_value(leaf.dimension, params), params),
     )
 
 
@@ -293,11 +320,18 @@ def sessions_source(
     )
 
 
-def query_statement(*, query: Query, days: DaySplit, paginate: bool) -> Statement:
-    """The statement answering `query` over the days of `days` (its range, or a comparison
-    query's): one row per combination of dimension values, the dimensions then the metrics,
-    then the total row count, ordered; `paginate`: only the query's page of rows."""
-    params = Params()
+@dataclass(frozen=True)
+class Parts:
+    """What a query counts of the sessions: the `kept` sessions, the parts that count them
+    (each a `SELECT` of d0… and `PART_COLUMNS`), and whether they read the sessions' events."""
+
+    kept: sql.Composable
+    parts: list[sql.Composable]
+    events: bool
+
+
+def query_parts(query: Query, params: Params) -> Parts:
+    """The parts of `query` over the CTE `sessions`: its visit part and its event part."""
     visit_leaves = [
         f for f in query.filters if isinstance(f, Leaf) and f.dimension.level == "visit"
     ]
@@ -307,7 +341,6 @@ def query_statement(*, query: Query, days: DaySplit, paginate: bool) -> Statemen
     compounds = [f for f in query.filters if not isinstance(f, Leaf)]
     metrics = {metric.name for metric in query.metrics}
     dims = query.dimensions
-    names = [sql.Identifier(f"d{index}") for index in range(len(dims))]
 
     event_dims = [d for d in dims if d.level == "event"]
     own_counts = _session_counts_serve(query, event_dims, event_leaves)
@@ -329,6 +362,23 @@ def query_statement(*, query: Query, days: DaySplit, paginate: bool) -> Statemen
         parts.append(_visit_part(query, dims, event_leaves, params))
     if metrics & EVENT_METRICS:
         parts.append(_event_part(query, dims, event_leaves, metrics, own_counts, params))
+    return Parts(kept=kept, parts=parts, events=events)
+
+
+def query_statement(
+    *, query: Query, days: DaySplit, paginate: bool, table: TableRead | None = None
+) -> Statement:
+    """The statement answering `query` over the days of `days` (its range, or a comparison
+    query's) and, with `table`, over the day rows of `table.days` (`stats.planner`): one row
+    per combination of dimension values, the dimensions then the metrics, then the total row
+    count, ordered; `paginate`: only the query's page of rows."""
+    params = Params()
+    dims = query.dimensions
+    names = [sql.Identifier(f"d{index}") for index in range(len(dims))]
+    counted = query_parts(query, params)
+    parts = list(counted.parts)
+    if table is not None:
+        parts.append(_table_part(query, table, params))
     measures = [sql.Identifier(f"m{index}") for index in range(len(query.metrics))]
     selected = [
         *names,
@@ -352,8 +402,8 @@ def query_statement(*, query: Query, days: DaySplit, paginate: bool) -> Statemen
         "LEFT JOIN LATERAL (SELECT * FROM ranked WHERE {page}) AS page ON true "
         "ORDER BY page.position"
     ).format(
-        sessions=sessions_source(query=query, days=days, events=events, params=params),
-        kept=kept,
+        sessions=sessions_source(query=query, days=days, events=counted.events, params=params),
+        kept=counted.kept,
         selected=sql.SQL(", ").join(selected),
         parts=sql.SQL(" UNION ALL ").join(parts),
         group=sql.SQL("GROUP BY {}").format(sql.SQL(", ").join(names)) if dims else sql.SQL(""),
@@ -417,7 +467,7 @@ def _visit_part(query, dims, event_leaves, params) -> sql.Composable:
                 )
                 for dimension in event_dims
             ),
-            EVENTS_OF_SESSION,
+            events_of_session([*event_dims, *(leaf.dimension for leaf in event_leaves)]),
             _all(qualifying),
         )
     # Per visitor (local day, hash, bot verdict) first, then per row: `visitors` is a count of
@@ -508,7 +558,12 @@ def _event_part(query, dims, event_leaves, metrics, own_counts, params) -> sql.C
         ),
         "events": sql.SQL("count(*)"),
     }
-    source = sql.SQL("kept v CROSS JOIN LATERAL {}").format(EVENTS_OF_SESSION)
+    source = sql.SQL("kept v CROSS JOIN LATERAL {}").format(
+        events_of_session(
+            [*dims, *(leaf.dimension for leaf in event_leaves)],
+            timestamps=query.interval == "hour",
+        )
+    )
     return _grouped(values, counts, source, conditions, dims)
 
 
@@ -532,6 +587,128 @@ def _grouped(values, counts, source, conditions, dims) -> sql.Composable:
     return sql.SQL("SELECT {} FROM {} WHERE {}{}").format(
         sql.SQL(", ").join(selected), source, _all(conditions), group
     )
+
+
+# --- Day rows (`stats.models.DayDimension`) -------------------------------------------------
+
+# Pseudo-dimensions of the sessions, grouped by like visit dimensions (a session holds one local
+# day and one bot verdict) when day rows are computed: rows per day and per verdict, so that a
+# range adds its days and include_bots=true adds both verdicts (a visitor's sessions share one).
+SESSION_DAY = Dimension(name="session:day", level="visit", description="", column="day")
+SESSION_BOT = Dimension(name="session:is_bot", level="visit", description="", column="is_bot")
+DAY_ROWS = DayDimension._meta.db_table
+
+
+def dimension_sums_statement(
+    *, query: Query, sessions: sql.Composable, dimensions: Sequence[str]
+) -> Statement:
+    """The day rows of `dimensions` (`stats.planner.TABLE_DIMENSIONS`) over the relation
+    `sessions` (rows of stored sessions with their events' arrays, as
+    `aggregation.sessions.stored_sessions_sql(events=True)` reads them): for each dimension,
+    the parts of `query` grouped by it, the session's day and its bot verdict, with every
+    metric (so both parts, every event) and no filter, summed per row as `query_statement` sums
+    them before deriving the metrics. Columns: dimension, value (text: an hour as the UTC
+    instant of its key, ISO), day, is_bot, then `PART_COLUMNS`. `query` gives the time zone
+    (of the hours)."""
+    params = Params()
+    selects = []
+    for name in dimensions:
+        grouped = () if name == TOTAL else (dimension_get(name),)
+        by = replace(
+            query,
+            dimensions=(*grouped, SESSION_DAY, SESSION_BOT),
+            metrics=tuple(METRICS.values()),
+            filters=(),
+            include_bots=True,
+        )
+        counted = query_parts(by, params)
+        names = [sql.Identifier(f"d{index}") for index in range(len(by.dimensions))]
+        if name == TOTAL:
+            value = sql.SQL("NULL::text")
+        elif name == HOUR:
+            value = sql.SQL("""to_char(d0 AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')""")
+        else:
+            value = sql.SQL("d0::text")
+        selects.append(
+            sql.SQL(
+                "SELECT {name} AS dimension, {value} AS value, {day} AS day, {bot} AS is_bot,"
+                " {sums} FROM ({parts}) AS parts GROUP BY {group}"
+            ).format(
+                name=sql.Literal(name),
+                value=value,
+                day=names[-2],
+                bot=names[-1],
+                sums=sql.SQL(", ").join(
+                    sql.SQL("sum({0}) AS {0}").format(sql.Identifier(column))
+                    for column in PART_COLUMNS
+                ),
+                parts=sql.SQL(" UNION ALL ").join(counted.parts),
+                group=sql.SQL(", ").join(names),
+            )
+        )
+    statement = sql.SQL(
+        "WITH sessions AS NOT MATERIALIZED (SELECT * FROM {sessions}),"
+        " kept AS NOT MATERIALIZED (SELECT * FROM sessions v) {selects}"
+    ).format(sessions=sessions, selects=sql.SQL(" UNION ALL ").join(selects))
+    return Statement(statement, params.values, ())
+
+
+def _table_part(query: Query, table: TableRead, params: Params) -> sql.Composable:
+    """The day rows of `table` as a part of `query`: their sums under the query's dimension
+    values, kept by its filters (all on the rows' dimension: decided by their value), and only
+    those that hold a row of the query's own parts (`_row_read`)."""
+    values = []
+    for dimension in query.dimensions:
+        if dimension.level != "time":
+            values.append(sql.SQL("v.value"))
+        elif query.interval == "hour":
+            values.append(sql.SQL("v.value::timestamptz"))
+        else:  # the bucket of the row's day (`v.day`)
+            values.append(bucket_value(query, sql.SQL("NULL"), params))
+    bots = [False, True] if query.include_bots else [False]
+    conditions = [
+        sql.SQL("v.website_id = {}").format(params.add(query.website_id)),
+        sql.SQL("v.dimension = {}").format(params.add(table.dimension)),
+        sql.SQL("v.is_bot = ANY({}::boolean[])").format(params.add(bots)),
+        sql.SQL("v.day = ANY({}::date[])").format(params.add(list(table.days))),
+        *(_value_holds(node, sql.SQL("v.value"), params) for node in query.filters),
+        _row_read(query),
+    ]
+    selected = [
+        *(
+            sql.SQL("{} AS {}").format(value, sql.Identifier(f"d{index}"))
+            for index, value in enumerate(values)
+        ),
+        *(sql.SQL("v.{0} AS {0}").format(sql.Identifier(column)) for column in PART_COLUMNS),
+    ]
+    return sql.SQL("SELECT {} FROM {} v WHERE {}").format(
+        sql.SQL(", ").join(selected), sql.Identifier(DAY_ROWS), _all(conditions)
+    )
+
+
+def _value_holds(node: Filter, value: sql.Composable, params: Params) -> sql.Composable:
+    """A filter on one dimension, decided by that dimension's `value` (`stats.planner`)."""
+    if isinstance(node, Leaf):
+        return leaf_holds(node, value, params)
+    if isinstance(node, Not):
+        return sql.SQL("(NOT {})").format(_value_holds(node.item, value, params))
+    assert isinstance(node, And | Or)
+    joiner = sql.SQL(" AND " if isinstance(node, And) else " OR ")
+    return sql.SQL("({})").format(
+        joiner.join(_value_holds(item, value, params) for item in node.items)
+    )
+
+
+def _row_read(query: Query) -> sql.Composable:
+    """Whether a day row `v` holds a row of the query's parts: a visit, for visit metrics; an
+    event they count, for event metrics (page views only, unless `events` is asked)."""
+    metrics = {metric.name for metric in query.metrics}
+    read = []
+    if metrics & VISIT_METRICS:
+        read.append(sql.SQL("v.visits > 0"))
+    if metrics & EVENT_METRICS:
+        read.append(sql.SQL("v.events > 0" if "events" in metrics else "v.pageviews > 0"))
+    return sql.SQL("({})").format(sql.SQL(" OR ").join(read))
 
 
 def _order(

@@ -1,7 +1,8 @@
 """Runs a `Query`: its statement over its days (and its comparison's), rows as the API shows them.
 
-The planner here is the day split: the days whose sessions are stored are read from
-`aggregation_session`, the others (today, stale days) from their raw events by the same
+Where each day is read is decided by the day split and the planner (`stats.planner`): the day
+rows of one dimension for the stored days that have them when the query fits them, the stored
+sessions of the other stored days, the raw events of the rest (today, stale days) by the same
 definition, in one statement (`stats.builder`). Time buckets and their labels come from
 `stats.time`, so every row, and `meta.time_labels`, agree on where a bucket begins.
 """
@@ -16,6 +17,7 @@ from django.db import connection
 from aggregation.selectors import day_split
 from stats.builder import Statement, query_statement
 from stats.metrics import change_pct
+from stats.planner import query_plan
 from stats.query import Query
 from stats.time import Bucket, DateRange, buckets
 from websites.models import Website
@@ -47,7 +49,10 @@ def _rows(website: Website, query: Query, *, paginate: bool) -> tuple[list[tuple
         ranges=[(query.date_range.start, query.date_range.end)],
         sessions=True,
     )
-    statement = query_statement(query=query, days=days, paginate=paginate)
+    plan = query_plan(website=website, query=query, days=days)
+    statement = query_statement(
+        query=query, days=plan.sessions, table=plan.table, paginate=paginate
+    )
     fetched = statement_fetch(statement)
     labels = {
         _bucket_key(query, bucket): bucket.label for bucket in _time_labels(query, query.date_range)

@@ -10,6 +10,8 @@ WEBSITE_TABLES = (
     "aggregation_daysource",
     "aggregation_daydevice",
     "aggregation_daycustomevent",
+    "stats_daydimension",
+    "stats_dimensionday",
 )
 
 
