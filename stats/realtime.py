@@ -18,7 +18,8 @@ from psycopg import sql
 from aggregation.selectors import day_split
 from analytics_site.calendar import local_date
 from ingest.models import EventType
-from stats.builder import EVENTS_OF_SESSION, Params, Statement, sessions_kept, sessions_source
+from stats.builder import Params, Statement, events_of_session, sessions_kept, sessions_source
+from stats.dimensions import dimension_get
 from stats.filters import Filter
 from stats.metrics import METRICS
 from stats.query import Query
@@ -92,7 +93,7 @@ def _kept_recent(
         since=since,
         now=now,
         kept=sessions_kept(filters, params),
-        events=EVENTS_OF_SESSION,
+        events=events_of_session([dimension_get("event:page")], timestamps=True),
     )
 
 
