@@ -83,9 +83,14 @@ def _day_rows_insert(cursor, *, query: Query, day: date) -> int:
     cursor.execute("SET LOCAL enable_nestloop = off")
     cursor.execute(
         sql.SQL("CREATE TEMPORARY TABLE {} ON COMMIT DROP AS {}")
-        .format(copy, sql.SQL(stored_sessions_sql(events=True)))
+        .format(copy, sql.SQL(stored_sessions_sql(runs=1, events=True)))
         .as_string(cursor.connection),
-        {"website_id": query.website_id, "stored_days": [day], "include_bots": True},
+        {
+            "website_id": query.website_id,
+            "stored_from_0": day,
+            "stored_to_0": day,
+            "include_bots": True,
+        },
     )
     cursor.execute("SELECT set_config('enable_nestloop', %s, true)", [nestloop])
     cursor.execute(sql.SQL("ANALYZE {}").format(copy).as_string(cursor.connection))
