@@ -18,11 +18,11 @@ Then times, through the production code (no HTTP):
   unfiltered and filtered (sessions);
 - the query engine: a breakdown by one dimension with 1-3 visit-level filters over 30 days and 12
   months, an `event:page contains` filter with visit metrics over 30 days, `time:hour` over 7
-  days, and filter-values over 30 days;
+  days, filter-values over 30 days, and unfiltered breakdowns by one dimension (the day rows);
 
-each beside the time of a `count(*)` over the rows that query must read (stored sessions or
-rollup rows of the range, and today's raw events read live), in the same run. Also prints the
-rows each stored table holds per day.
+each beside the time of a `count(*)` over the rows that query must read (stored sessions, rollup
+rows or day rows of the range, and today's raw events read live), in the same run. Also prints
+the rows each stored table holds per day, and the time `day_aggregate` spends on the day rows.
 """
 
 import argparse
@@ -52,14 +52,18 @@ def load(website, *, days: int, per_day: int, today_events: int, today) -> None:
     from analytics_site.calendar import local_midnight
     from bench.reports import day_events
     from ingest.importer import events_import
+    from stats.services import day_dimensions_write
 
     rng = random.Random(20261201)
     with connection.cursor() as cursor:
+        cursor.execute("SET statement_timeout = 0")  # a year of sessions to delete
         for table in (
             "ingest_event",
             "aggregation_session",
             "aggregation_sessionevents",
             "aggregation_aggregationday",
+            "stats_daydimension",
+            "stats_dimensionday",
             *ROLLUPS,
         ):
             cursor.execute(f"DELETE FROM {table} WHERE website_id = %s", [website.pk])
@@ -77,6 +81,10 @@ def load(website, *, days: int, per_day: int, today_events: int, today) -> None:
     began = time.perf_counter()
     written = day_aggregate(website_id=website.pk, day=yesterday)
     print(f"day_aggregate({yesterday}) in {time.perf_counter() - began:.1f}s: {written}")
+    began = time.perf_counter()
+    rows = day_dimensions_write(website_id=website.pk, day=yesterday)  # its share of the above
+    seconds = time.perf_counter() - began
+    print(f"  of which its {rows:,} day rows (stats_daydimension): {seconds:.1f}s")
     began = time.perf_counter()
     _copy_back(website, yesterday, days - 1)
     print(f"copied {days - 1} days back in {time.perf_counter() - began:.0f}s")
@@ -112,7 +120,8 @@ def _press(events: list[dict], start: datetime, end: datetime) -> None:
 
 
 def _copy_back(website, source_day, days: int) -> None:
-    """The source day's sessions and rollup rows, shifted to each of the `days` days before."""
+    """The source day's sessions, rollup rows and day rows, shifted to each of the `days` days
+    before (hour keys by as many days as the sessions' times)."""
     from django.db import connection, transaction
 
     from aggregation.sessions import (
@@ -123,7 +132,9 @@ def _copy_back(website, source_day, days: int) -> None:
         session_partitions_ensure,
     )
     from aggregation.sql import ROLLUPS
+    from stats.builder import PART_COLUMNS
 
+    sums = ", ".join(PART_COLUMNS)
     shifted = {
         "day": "day - %(shift)s",
         "started_at": "started_at - make_interval(days => %(shift)s)",
@@ -151,6 +162,16 @@ def _copy_back(website, source_day, days: int) -> None:
         INSERT INTO {SESSION_EVENTS_TABLE} (session_id, website_id, day, {", ".join(EVENT_ARRAYS)})
         SELECT copy_id, website_id, day - %(shift)s, {arrays} FROM source
     """
+    hour_shifted = (
+        "to_char((value::timestamptz - make_interval(days => %(shift)s)) AT TIME ZONE 'UTC',"
+        """ 'YYYY-MM-DD"T"HH24:MI:SS"Z"')"""
+    )
+    copy_day_rows = f"""
+        INSERT INTO stats_daydimension (website_id, day, is_bot, dimension, value, {sums})
+        SELECT website_id, day - %(shift)s, is_bot, dimension,
+               CASE WHEN dimension = 'time:hour' THEN {hour_shifted} ELSE value END, {sums}
+        FROM stats_daydimension WHERE website_id = %(website)s AND day = %(day)s
+    """
     with connection.cursor() as cursor:  # the copies' plans read the source day's statistics
         cursor.execute(f"ANALYZE {SESSIONS_TABLE}, {SESSION_EVENTS_TABLE}")
     for shift in range(1, days + 1):
@@ -168,11 +189,18 @@ def _copy_back(website, source_day, days: int) -> None:
                     "WHERE website_id = %(website)s AND day = %(day)s AND NOT is_month",
                     args,
                 )
+            cursor.execute(copy_day_rows, args)
             cursor.execute(
                 "INSERT INTO aggregation_aggregationday "
                 "(website_id, day, stale, aggregated_at, timezone, sessions_stored) "
                 "VALUES (%(website)s, %(day)s - %(shift)s, false, now(), %(zone)s, true)",
                 {**args, "zone": TIME_ZONE},
+            )
+            # The day rows are those of the day's aggregation (the same now()).
+            cursor.execute(
+                "INSERT INTO stats_dimensionday (website_id, day, aggregated_at)"
+                " VALUES (%(website)s, %(day)s - %(shift)s, now())",
+                args,
             )
 
 
@@ -205,6 +233,7 @@ def main() -> None:
     from reports import params as report_params
     from reports import selectors
     from stats.filters import filters_parse
+    from stats.planner import table_dimension
     from stats.query import query_build, query_parse
     from stats.runner import query_run
 
@@ -226,13 +255,20 @@ def main() -> None:
 
     print(f"\nrows per stored day ({today - timedelta(days=1)}):")
     with connection.cursor() as cursor:
-        for table in ("aggregation_session", *__import__("aggregation.sql").sql.ROLLUPS):
+        day_tables = ("aggregation_session", "stats_daydimension")
+        for table in (*day_tables, *__import__("aggregation.sql").sql.ROLLUPS):
             cursor.execute(
                 f"SELECT count(*) FROM {table} WHERE website_id = %s AND day = %s"
-                + ("" if table == "aggregation_session" else " AND NOT is_month"),
+                + ("" if table in day_tables else " AND NOT is_month"),
                 [website.pk, today - timedelta(days=1)],
             )
             print(f"  {table:<28}{cursor.fetchone()[0]:>10,}")
+        cursor.execute(
+            "SELECT dimension, count(*) FROM stats_daydimension WHERE website_id = %s AND day = %s"
+            " GROUP BY 1 ORDER BY 2 DESC, 1",
+            [website.pk, today - timedelta(days=1)],
+        )
+        print("    " + ", ".join(f"{name} {count:,}" for name, count in cursor.fetchall()))
 
     def days_back(n: int) -> tuple:
         return today - timedelta(days=n - 1), today
@@ -254,6 +290,24 @@ def main() -> None:
             " AND day BETWEEN %(f)s AND %(l)s) + (" + sql + ")",
             {**args, "f": first, "l": last},
         )
+
+    def day_rows_count(dimension: str, first, last) -> tuple[str, dict]:
+        sql, args = raw_today()
+        return (
+            "SELECT (SELECT count(*) FROM stats_daydimension WHERE website_id = %(w)s"
+            " AND dimension = %(d)s AND NOT is_bot AND day BETWEEN %(f)s AND %(l)s) + ("
+            + sql
+            + ")",
+            {**args, "d": dimension, "f": first, "l": last},
+        )
+
+    def counted(query) -> tuple[str, dict]:
+        """The rows the query reads: its dimension's day rows if it fits them, else sessions."""
+        dimension = table_dimension(query)
+        first, last = query.date_range.start, query.date_range.end
+        if dimension is None:
+            return sessions_count(first, last)
+        return day_rows_count(dimension, first, last)
 
     print(f"\n{'TinyTrail report, 12m, unfiltered':<46}{'ms':>9}{'count(*) ms':>13}{'rows':>12}")
     reports = [
@@ -324,6 +378,10 @@ def main() -> None:
             ["visitors", "visits", "bounce_rate", "visit_duration"],
         ),
         ("time:hour, 7d", 7, ["time:hour"], [], ["visitors", "visits", "pageviews"]),
+        ("source, unfiltered, 12m (day rows)", 365, ["visit:source"], [], None),
+        ("event:page, unfiltered, 30d (day rows)", 30, ["event:page"], [], None),
+        ("country by day, unfiltered, 30d (day rows)", 30, ["visit:country", "time:day"], [], None),
+        ("summary, unfiltered, 12m (day rows)", 365, [], [], None),
     ]
     for label, days, dimensions, filters, metrics in queries:
         first, last = days_back(days)
@@ -336,7 +394,7 @@ def main() -> None:
         }
         query = query_build(query_parse(body), timezone=TIME_ZONE, today=today, first_day=None)
         ms, _ = timed(lambda q=query: query_run(website=website, query=q), options.runs)
-        base_ms, base_rows = count_ms(*sessions_count(first, last), options.runs)
+        base_ms, base_rows = count_ms(*counted(query), options.runs)
         print(f"{label:<46}{ms:>9.0f}{base_ms:>13.1f}{base_rows:>12,}")
 
     first, last = days_back(30)
@@ -352,7 +410,7 @@ def main() -> None:
     ms, _ = timed(
         lambda: selectors.report_filter_values(website=website, params=params), options.runs
     )
-    base_ms, base_rows = count_ms(*sessions_count(first, last), options.runs)
+    base_ms, base_rows = count_ms(*day_rows_count("event:page", first, last), options.runs)
     print(f"{'filter-values event:page, 30d':<46}{ms:>9.0f}{base_ms:>13.1f}{base_rows:>12,}")
 
 
