@@ -1,7 +1,9 @@
 import uuid
 
+from django.contrib.auth.hashers import check_password, make_password
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 
 class Role(models.TextChoices):
@@ -50,10 +52,13 @@ class UserQuerySet(models.QuerySet):
 
 
 class User(models.Model):
-    """An API caller. Not a Django login: operators sign in to /admin/ with Django's own users.
+    """A person or client of an account: calls the API with its key and, once given a password,
+    signs in to the dashboard (`accounts.sessions`) with the same role and tenancy. Operators
+    sign in to /admin/ with Django's own users.
 
     The API key itself is never stored: `api_key_digest` (a keyed HMAC) finds the user, and
-    `api_key_ciphertext` lets an admin read the key back (see `accounts.keys`).
+    `api_key_ciphertext` lets an admin read the key back (see `accounts.keys`). The password is
+    stored as Django stores its users' (`make_password`); empty means no dashboard sign-in.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -68,6 +73,8 @@ class User(models.Model):
     role = models.CharField(max_length=5, choices=Role.choices, default=Role.USER)
     api_key_digest = models.CharField(max_length=64, unique=True, editable=False)
     api_key_ciphertext = models.TextField(editable=False)
+    password = models.CharField(max_length=128, blank=True, default="", editable=False)
+    last_login = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     objects = UserQuerySet.as_manager()
@@ -86,3 +93,20 @@ class User(models.Model):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
+
+    def set_password(self, raw_password: str | None) -> None:
+        """Hashes the password (not saved); None removes it: the user cannot sign in."""
+        self.password = make_password(raw_password) if raw_password is not None else ""
+
+    def check_password(self, raw_password: str) -> bool:
+        """True when it is the user's password; an outdated hash is upgraded and saved."""
+
+        def upgrade(raw: str) -> None:
+            self.set_password(raw)
+            User.objects.filter(pk=self.pk).update(password=self.password)
+
+        return bool(self.password) and check_password(raw_password, self.password, upgrade)
+
+    def session_auth_hash(self) -> str:
+        """Kept in the signed-in session: a new password ends every other session."""
+        return salted_hmac("accounts.User.session_auth_hash", self.password).hexdigest()

@@ -81,6 +81,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "analytics_site.urls"
+# The dashboard's sign-in page (accounts.sessions.sign_in_required sends signed-out visitors here).
+LOGIN_URL = "/login"
 WSGI_APPLICATION = "analytics_site.wsgi.application"
 APPEND_SLASH = False
 
