@@ -71,7 +71,8 @@ class DaySplit:
         return " OR ".join(conditions) or "false"
 
 
-def _runs(days: Iterable[date]) -> tuple[DayRun, ...]:
+def day_runs(days: Iterable[date]) -> tuple[DayRun, ...]:
+    """Consecutive days as (first, last) runs, in order."""
     runs: list[list[date]] = []
     for day in sorted(days):
         if runs and runs[-1][1] + timedelta(days=1) == day:
@@ -140,8 +141,8 @@ def day_split(
             in_months |= days
     return DaySplit(
         months=tuple(whole_months),
-        rollup=_runs(aggregated - in_months),
-        raw=_runs(wanted - aggregated - partial.keys()),
+        rollup=day_runs(aggregated - in_months),
+        raw=day_runs(wanted - aggregated - partial.keys()),
         time_zone=website.timezone,
         partial=tuple(sorted(partial)),
         partial_open_from=tuple(partial[day] for day in sorted(partial)),

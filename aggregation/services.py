@@ -15,7 +15,7 @@ from aggregation.sessions import (
     session_partitions_ensure,
     sessions_day_store_ctes,
 )
-from aggregation.signals import day_aggregated
+from aggregation.signals import day_sessions_stored
 from aggregation.sql import (
     ROLLUPS,
     SESSION_GAP,
@@ -174,7 +174,7 @@ def day_aggregate(*, website_id: UUID | str, day: date) -> dict[str, int]:
             " sessions_open_from = NULL, sessions_stale = false WHERE id = %s",
             [args["time_zone"], day_id],
         )
-        day_aggregated.send(sender=day_aggregate, website_id=website_id, day=day)
+        day_sessions_stored.send(sender=day_aggregate, website_id=website_id, day=day)
     return written
 
 
@@ -249,6 +249,7 @@ def day_closed_sessions_store(*, website_id: UUID | str, day: date, cutoff: date
             " sessions_stale = false WHERE id = %s",
             [args["time_zone"], cutoff, open_from or args["raw_to_0"], day_id],
         )
+        day_sessions_stored.send(sender=day_closed_sessions_store, website_id=website_id, day=day)
     return stored
 
 

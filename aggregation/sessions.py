@@ -226,14 +226,15 @@ stored_events AS (
 )"""
 
 
-def stored_sessions_sql(*, runs: int, events: bool) -> str:
+def stored_sessions_sql(*, runs: int, events: bool, first: int = 0) -> str:
     """The stored sessions of the website's `runs` runs of days (`stored_from_N`..
-    `stored_to_N`), bots if `include_bots`, with their events' arrays when `events`:
-    `SESSION_COLUMNS` (and `EVENT_ARRAYS`)."""
+    `stored_to_N`, N from `first`), bots if `include_bots`, with their events' arrays when
+    `events`: `SESSION_COLUMNS` (and `EVENT_ARRAYS`)."""
 
     def days(alias: str) -> str:
         runs_held = " OR ".join(
-            f"{alias}.day BETWEEN %(stored_from_{n})s AND %(stored_to_{n})s" for n in range(runs)
+            f"{alias}.day BETWEEN %(stored_from_{n})s AND %(stored_to_{n})s"
+            for n in range(first, first + runs)
         )
         return f"{alias}.website_id = %(website_id)s AND ({runs_held or 'false'})"
 

@@ -6,7 +6,8 @@ day's stored sessions, it writes when told the day is stored.
 
 from django.dispatch import Signal
 
-# Sent by `day_aggregate` inside its transaction, once the day's sessions and rollups are stored
-# and the day marked aggregated (`website_id`, `day`): receivers write in the same transaction,
-# and an error in one rolls the aggregation back.
-day_aggregated = Signal()
+# Sent inside the storing transaction (`website_id`, `day`) once a day's sessions and rollups are
+# stored and the day's `AggregationDay` row says so: by `day_aggregate` (the whole day, marked
+# aggregated) and by `day_closed_sessions_store` (the closed sessions of a day still collecting,
+# `sessions_cutoff` set). Receivers write in the same transaction; an error in one rolls it back.
+day_sessions_stored = Signal()

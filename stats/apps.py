@@ -6,7 +6,9 @@ class StatsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from aggregation.signals import day_aggregated
-        from stats.receivers import day_aggregated_receive
+        from aggregation.signals import day_sessions_stored
+        from stats.receivers import day_sessions_stored_receive
 
-        day_aggregated.connect(day_aggregated_receive, dispatch_uid="stats.day_dimensions")
+        day_sessions_stored.connect(
+            day_sessions_stored_receive, dispatch_uid="stats.day_dimensions"
+        )

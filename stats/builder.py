@@ -20,6 +20,7 @@ statement in Python.
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import Any
 
 from psycopg import sql
@@ -277,7 +278,12 @@ def sessions_kept(filters: Sequence[Filter], params: Params) -> sql.Composable:
 
 
 def sessions_source(
-    *, query: Query, days: DaySplit, events: bool, params: Params
+    *,
+    query: Query,
+    days: DaySplit,
+    events: bool,
+    params: Params,
+    rows_in_part: Sequence[date] = (),
 ) -> sql.Composable:
     """The CTEs `live` and `sessions`: the sessions of the days, stored rows of stored days and
     live rows of the others; with their events' arrays when `events` (stored apart: joined only
@@ -285,9 +291,14 @@ def sessions_source(
 
     Both are the definitions of `aggregation.sessions`, whose parameters have fixed names: their
     values join this statement's under those names. Days stored in part read their stored
-    sessions and, live, the events after them.
+    sessions and, live, the events after them; but those of `rows_in_part`, whose stored part
+    is read from day rows, are not in `sessions`: `touched` holds every session of their
+    visitors seen live, stored or live, and `touched_stored` the stored ones of those
+    (`stats.planner`).
     """
-    stored = [*days.rollup, *((day, day) for day in days.partial)]
+    in_rows = set(rows_in_part)
+    stored = [*days.rollup, *((day, day) for day in days.partial if day not in in_rows)]
+    touched = [(day, day) for day in days.partial if day in in_rows]
     params.values.update(
         {
             **SQL_CONSTANTS,
@@ -298,7 +309,7 @@ def sessions_source(
             },
             **{
                 f"stored_{end}_{n}": day
-                for n, run in enumerate(stored)
+                for n, run in enumerate([*stored, *touched])
                 for end, day in zip(("from", "to"), run, strict=True)
             },
             "time_zone": query.timezone,
@@ -308,15 +319,37 @@ def sessions_source(
     )
     live = session_rows_sql(raw_ranges=len(days.raw), partial_ranges=len(days.partial))
     columns = (*SESSION_COLUMNS, *(EVENT_ARRAYS if events else ()))
+    listed = sql.SQL(", ").join(sql.Identifier(column) for column in columns)
     # The live sessions are computed once (both parts may read them); the stored ones are read
     # where each part reads them, rather than copied. Our constant texts, values placeholders.
-    return sql.SQL(
+    source = sql.SQL(
         "live AS MATERIALIZED ({live}), "
-        "sessions AS NOT MATERIALIZED ({stored} UNION ALL SELECT {listed} FROM live)"
+        "sessions AS NOT MATERIALIZED ({stored} UNION ALL SELECT {listed} FROM live {plain})"
+    )
+    if not touched:
+        return source.format(
+            live=sql.SQL(live),
+            stored=sql.SQL(stored_sessions_sql(runs=len(stored), events=events)),
+            listed=listed,
+            plain=sql.SQL(""),
+        )
+    in_rows_days = params.add(sorted(in_rows))
+    return sql.SQL(
+        "{source}, touched_stored AS NOT MATERIALIZED (SELECT * FROM ({stored}) AS s"
+        " WHERE (day, ip_hash, is_bot) IN (SELECT day, ip_hash, is_bot FROM live"
+        " WHERE day = ANY({in_rows}::date[]))), "
+        "touched AS NOT MATERIALIZED (SELECT * FROM touched_stored UNION ALL"
+        " SELECT {listed} FROM live WHERE day = ANY({in_rows}::date[]))"
     ).format(
-        live=sql.SQL(live),
-        stored=sql.SQL(stored_sessions_sql(runs=len(stored), events=events)),
-        listed=sql.SQL(", ").join(sql.Identifier(column) for column in columns),
+        source=source.format(
+            live=sql.SQL(live),
+            stored=sql.SQL(stored_sessions_sql(runs=len(stored), events=events)),
+            listed=listed,
+            plain=sql.SQL("WHERE day <> ALL({}::date[])").format(in_rows_days),
+        ),
+        stored=sql.SQL(stored_sessions_sql(runs=len(touched), events=events, first=len(stored))),
+        in_rows=in_rows_days,
+        listed=listed,
     )
 
 
@@ -330,8 +363,11 @@ class Parts:
     events: bool
 
 
-def query_parts(query: Query, params: Params) -> Parts:
-    """The parts of `query` over the CTE `sessions`: its visit part and its event part."""
+def query_parts(
+    query: Query, params: Params, *, sessions: str = "sessions", kept: str = "kept"
+) -> Parts:
+    """The parts of `query` over the CTE `sessions`: its visit part and its event part, which
+    read the sessions its filters keep from the CTE `kept` (`Parts.kept` defines it)."""
     visit_leaves = [
         f for f in query.filters if isinstance(f, Leaf) and f.dimension.level == "visit"
     ]
@@ -354,15 +390,17 @@ def query_parts(query: Query, params: Params) -> Parts:
         events |= not _viewed_list_serves(event_dims, event_leaves)
     if metrics & EVENT_METRICS:
         events |= not own_counts
-    kept = sql.SQL("SELECT * FROM sessions v WHERE {}").format(
-        _all([session_holds(node, params) for node in (*visit_leaves, *compounds)])
+    kept_sessions = sql.SQL("SELECT * FROM {} v WHERE {}").format(
+        sql.Identifier(sessions),
+        _all([session_holds(node, params) for node in (*visit_leaves, *compounds)]),
     )
+    source = sql.Identifier(kept)
     parts = []
     if metrics & VISIT_METRICS:
-        parts.append(_visit_part(query, dims, event_leaves, params))
+        parts.append(_visit_part(query, dims, event_leaves, params, source))
     if metrics & EVENT_METRICS:
-        parts.append(_event_part(query, dims, event_leaves, metrics, own_counts, params))
-    return Parts(kept=kept, parts=parts, events=events)
+        parts.append(_event_part(query, dims, event_leaves, metrics, own_counts, params, source))
+    return Parts(kept=kept_sessions, parts=parts, events=events)
 
 
 def query_statement(
@@ -377,8 +415,22 @@ def query_statement(
     names = [sql.Identifier(f"d{index}") for index in range(len(dims))]
     counted = query_parts(query, params)
     parts = list(counted.parts)
+    kept = [sql.SQL("kept AS NOT MATERIALIZED ({})").format(counted.kept)]
     if table is not None:
         parts.append(_table_part(query, table, params))
+    if table is not None and table.partial:
+        # The days stored in part: their rows, plus the sums over every session of their
+        # visitors seen live, less those over these visitors' stored sessions (`stats.planner`).
+        touched = query_parts(query, params, sessions="touched", kept="touched_kept")
+        touched_stored = query_parts(
+            query, params, sessions="touched_stored", kept="touched_stored_kept"
+        )
+        kept += [
+            sql.SQL("touched_kept AS NOT MATERIALIZED ({})").format(touched.kept),
+            sql.SQL("touched_stored_kept AS NOT MATERIALIZED ({})").format(touched_stored.kept),
+        ]
+        parts += touched.parts
+        parts += [_negated(part, names) for part in touched_stored.parts]
     measures = [sql.Identifier(f"m{index}") for index in range(len(query.metrics))]
     selected = [
         *names,
@@ -395,15 +447,21 @@ def query_statement(
         page = sql.SQL("true")
     # The page of rows, and the count of them all: also when the page is past the last row.
     statement = sql.SQL(
-        "WITH {sessions}, kept AS NOT MATERIALIZED ({kept}), "
+        "WITH {sessions}, {kept}, "
         "result AS (SELECT {selected} FROM ({parts}) AS parts {group}), "
         "ranked AS (SELECT *, row_number() OVER (ORDER BY {order}) AS position FROM result) "
         "SELECT {columns}, total.rows FROM (SELECT count(*) AS rows FROM result) AS total "
         "LEFT JOIN LATERAL (SELECT * FROM ranked WHERE {page}) AS page ON true "
         "ORDER BY page.position"
     ).format(
-        sessions=sessions_source(query=query, days=days, events=counted.events, params=params),
-        kept=counted.kept,
+        sessions=sessions_source(
+            query=query,
+            days=days,
+            events=counted.events,
+            params=params,
+            rows_in_part=table.partial if table is not None else (),
+        ),
+        kept=sql.SQL(", ").join(kept),
         selected=sql.SQL(", ").join(selected),
         parts=sql.SQL(" UNION ALL ").join(parts),
         group=sql.SQL("GROUP BY {}").format(sql.SQL(", ").join(names)) if dims else sql.SQL(""),
@@ -420,7 +478,20 @@ def query_statement(
 PART_COLUMNS = ("visits", "visitors", "bounces", "duration_us", "pageviews", "events")
 
 
-def _visit_part(query, dims, event_leaves, params) -> sql.Composable:
+def _negated(part: sql.Composable, names: list[sql.Identifier]) -> sql.Composable:
+    """A part with its sums negated: taken off the others' when they are summed."""
+    return sql.SQL("SELECT {} FROM ({}) AS taken").format(
+        sql.SQL(", ").join(
+            [
+                *names,
+                *(sql.SQL("-{0} AS {0}").format(sql.Identifier(c)) for c in PART_COLUMNS),
+            ]
+        ),
+        part,
+    )
+
+
+def _visit_part(query, dims, event_leaves, params, kept) -> sql.Composable:
     """Visits (kept sessions with a page view and, per top-level event leaf, a matching event)
     per combination of values: visits, visitors, bounces and durations."""
     event_dims = [d for d in dims if d.level == "event"]
@@ -435,17 +506,18 @@ def _visit_part(query, dims, event_leaves, params) -> sql.Composable:
             values.append(dimension_value(dimension, params))
     conditions = [sql.SQL("v.pageviews > 0")]
     conditions += [event_leaf_in_session(leaf, params) for leaf in event_leaves]
-    source = sql.SQL("kept v")
+    source = sql.SQL("{} v").format(kept)
     if _viewed_list_serves(event_dims, event_leaves):
         # Pages alone, filtered on pages only: a visit's values are the distinct paths it
         # viewed, listed in one text; no need to unnest its events.
         (dimension,) = event_dims
         holds = [leaf_holds(leaf, sql.SQL("qualified.value"), params) for leaf in event_leaves]
         source = sql.SQL(
-            "kept v CROSS JOIN LATERAL (SELECT value AS {name} FROM"
+            "{kept} v CROSS JOIN LATERAL (SELECT value AS {name} FROM"
             " unnest(string_to_array(trim(both chr(31) from v.{column}), chr(31))) AS"
             " qualified(value) WHERE {holds}) AS qualified"
         ).format(
+            kept=kept,
             name=sql.Identifier(f"d{dims.index(dimension)}"),
             column=sql.Identifier(VIEWED_COLUMNS[dimension.name]),
             holds=_all(holds),
@@ -459,8 +531,9 @@ def _visit_part(query, dims, event_leaves, params) -> sql.Composable:
         if viewed:
             qualifying.append(sql.SQL("e.event_type = {}").format(sql.Literal(PAGE_VIEW)))
         source = sql.SQL(
-            "kept v CROSS JOIN LATERAL (SELECT DISTINCT {} FROM {} WHERE {}) AS qualified"
+            "{} v CROSS JOIN LATERAL (SELECT DISTINCT {} FROM {} WHERE {}) AS qualified"
         ).format(
+            kept,
             sql.SQL(", ").join(
                 sql.SQL("{} AS {}").format(
                     dimension_value(dimension, params), sql.Identifier(f"d{dims.index(dimension)}")
@@ -526,7 +599,7 @@ def _session_counts_serve(query: Query, event_dims: list[Dimension], event_leave
     return not event_dims and not event_leaves and query.interval != "hour"
 
 
-def _event_part(query, dims, event_leaves, metrics, own_counts, params) -> sql.Composable:
+def _event_part(query, dims, event_leaves, metrics, own_counts, params, kept) -> sql.Composable:
     """The kept sessions' events matching every top-level event leaf (page views only, unless
     `events` is asked) per combination of values: pageviews and events; `own_counts`: the
     sessions' counts of them instead (`_session_counts_serve`)."""
@@ -540,7 +613,7 @@ def _event_part(query, dims, event_leaves, metrics, own_counts, params) -> sql.C
         counts = {"pageviews": sql.SQL("sum(v.pageviews)"), "events": sql.SQL("sum(v.events)")}
         # As below: the rows are those of the events counted (page views only, unless `events`).
         read = [] if "events" in metrics else [sql.SQL("v.pageviews > 0")]
-        return _grouped(values, counts, sql.SQL("kept v"), read, dims)
+        return _grouped(values, counts, sql.SQL("{} v").format(kept), read, dims)
     values = []
     for dimension in dims:
         if dimension.level == "time":
@@ -558,11 +631,12 @@ def _event_part(query, dims, event_leaves, metrics, own_counts, params) -> sql.C
         ),
         "events": sql.SQL("count(*)"),
     }
-    source = sql.SQL("kept v CROSS JOIN LATERAL {}").format(
+    source = sql.SQL("{} v CROSS JOIN LATERAL {}").format(
+        kept,
         events_of_session(
             [*dims, *(leaf.dimension for leaf in event_leaves)],
             timestamps=query.interval == "hour",
-        )
+        ),
     )
     return _grouped(values, counts, source, conditions, dims)
 

@@ -6,8 +6,9 @@ derived from them), over the day's stored sessions. A query by at most one dimen
 only on that dimension, adds up these rows instead of reading every session of its days
 (`stats.planner`). `DimensionDay` says which days have their rows, and from which aggregation.
 
-Both are written by `stats.services.day_dimensions_write`, when `day_aggregate` has stored a
-day (the `aggregation.signals.day_aggregated` signal) or by the backfill command.
+Both are written by `stats.services.day_dimensions_write` whenever a day's sessions are stored
+(the `aggregation.signals.day_sessions_stored` signal): by `day_aggregate`, and every few
+minutes for today's closed sessions; or by the backfill command.
 """
 
 from django.db import models
@@ -52,8 +53,10 @@ class DayDimension(models.Model):
 
 
 class DimensionDay(models.Model):
-    """A day whose `DayDimension` rows are written, by the aggregation that stored its sessions
-    at `aggregated_at`: the planner reads them only while that is the day's `aggregated_at`."""
+    """A day whose `DayDimension` rows are written, from the sessions stored by its aggregation
+    at `aggregated_at`, or, for a day stored in part (today), by its store of the sessions
+    closed before `sessions_cutoff`: the planner reads them only while that is still the day's
+    `aggregated_at` (or `sessions_cutoff`)."""
 
     website = models.ForeignKey(
         "websites.Website",
@@ -63,7 +66,8 @@ class DimensionDay(models.Model):
         related_name="+",
     )
     day = models.DateField()
-    aggregated_at = models.DateTimeField()
+    aggregated_at = models.DateTimeField(null=True)  # NULL: stored in part
+    sessions_cutoff = models.DateTimeField(null=True)  # set: stored in part
 
     class Meta:
         constraints = [
@@ -71,4 +75,6 @@ class DimensionDay(models.Model):
         ]
 
     def __str__(self) -> str:
+        if self.aggregated_at is None:
+            return f"{self.website_id} {self.day} (sessions closed before {self.sessions_cutoff})"
         return f"{self.website_id} {self.day} (aggregated {self.aggregated_at})"

@@ -16,19 +16,25 @@ statement. It fits them when its answer is a sum of one dimension's rows:
   without D: a filter on another dimension would split a row's visitors.
 
 A day's rows are read only while they are those of its current aggregation (`DimensionDay`'s
-`aggregated_at` is the day's): days aggregated before the rows existed, stale or re-aggregated
-days, days stored in part (today) read their sessions. Hour rows are keyed by the hours of the
-zone the day was aggregated in: read only for days aggregated in the query's zone.
+`aggregated_at` is the day's) or, for a day stored in part (today), of its current store of
+closed sessions (the same `sessions_cutoff`): days aggregated before the rows existed, stale or
+re-aggregated days read their sessions. Hour rows are keyed by the hours of the zone the day was
+aggregated in: read only for days aggregated in the query's zone.
+
+A day stored in part has visits not in its rows: those read live after its stored sessions. Its
+answer is its rows, plus the sums over every session of the visitors seen live (stored and
+live), less the sums over those visitors' stored sessions (`stats.builder`). For sums of visits
+and events that is adding the live sessions; for visitors, a visitor seen live is counted in a
+row once whether or not it already was in the stored part: exactly the day's distinct visitors.
 """
 
-from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 
 from aggregation.models import AggregationDay
-from aggregation.selectors import DaySplit
+from aggregation.selectors import DaySplit, day_runs
 from stats.dimensions import DIMENSIONS, Dimension
 from stats.filters import Filter, Leaf, filter_leaves
 from stats.models import DimensionDay
@@ -48,10 +54,12 @@ TABLE_DIMENSIONS = (
 
 @dataclass(frozen=True)
 class TableRead:
-    """The day rows a query reads: those of one dimension (`TABLE_DIMENSIONS`) on some days."""
+    """The day rows a query reads: those of one dimension (`TABLE_DIMENSIONS`) on some days, of
+    which `partial` are stored in part (their rows are completed with the live visitors')."""
 
     dimension: str
     days: tuple[date, ...]
+    partial: tuple[date, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -92,44 +100,43 @@ def _decided_by_value(node: Filter, dimension: Dimension) -> bool:
 
 def query_plan(*, website: Website, query: Query, days: DaySplit) -> Plan:
     """Where `query` reads the days of `days` (its range's split, or its comparison's)."""
+    """Where `query` reads the days of `days` (its range's split, or its comparison's). The days
+    stored in part it reads from rows stay in the sessions' split: their live sessions are read
+    there (`stats.builder.sessions_source`)."""
     dimension = table_dimension(query)
     stored = days.rollup_days()
-    if dimension is None or not stored:
+    if dimension is None or not (stored or days.partial):
         return Plan(table=None, sessions=days)
     written = _days_written(
-        website=website, days=stored, zone=query.timezone if dimension == HOUR else None
+        website=website,
+        days=[*stored, *days.partial],
+        zone=query.timezone if dimension == HOUR else None,
     )
     if not written:
         return Plan(table=None, sessions=days)
     return Plan(
-        table=TableRead(dimension=dimension, days=tuple(written)),
-        sessions=replace(days, rollup=_runs(set(stored) - set(written))),
+        table=TableRead(
+            dimension=dimension,
+            days=tuple(written),
+            partial=tuple(day for day in days.partial if day in written),
+        ),
+        sessions=replace(days, rollup=day_runs(set(stored) - set(written))),
     )
 
 
 def _days_written(*, website: Website, days: list[date], zone: str | None) -> list[date]:
-    """Those of `days` (stored, readable) whose rows are their current aggregation's; with
-    `zone`, only days aggregated in that zone."""
-    current = DimensionDay.objects.filter(
-        website_id=OuterRef("website_id"),
-        day=OuterRef("day"),
-        aggregated_at=OuterRef("aggregated_at"),
+    """Those of `days` (readable: stored, or stored in part) whose rows are those of their
+    current aggregation or store of closed sessions; with `zone`, only days stored in that
+    zone."""
+    current = DimensionDay.objects.filter(website_id=OuterRef("website_id"), day=OuterRef("day"))
+    current = current.filter(
+        Q(aggregated_at=OuterRef("aggregated_at"), sessions_cutoff__isnull=True)
+        | Q(aggregated_at__isnull=True, sessions_cutoff=OuterRef("sessions_cutoff"))
     )
     rows = (
-        AggregationDay.objects.filter(website=website, day__range=(days[0], days[-1]))
+        AggregationDay.objects.filter(website=website, day__range=(min(days), max(days)))
         .filter(Exists(current))
         .values_list("day", "timezone")
     )
     wanted = set(days)
     return sorted(day for day, day_zone in rows if day in wanted and zone in (None, day_zone))
-
-
-def _runs(days: Iterable[date]) -> tuple[tuple[date, date], ...]:
-    """Consecutive days as (first, last) runs, in order."""
-    runs: list[list[date]] = []
-    for day in sorted(days):
-        if runs and runs[-1][1] + timedelta(days=1) == day:
-            runs[-1][1] = day
-        else:
-            runs.append([day, day])
-    return tuple((first, last) for first, last in runs)

@@ -3,6 +3,7 @@
 from stats.services import day_dimensions_write
 
 
-def day_aggregated_receive(sender, *, website_id, day, **kwargs) -> None:
-    """A day's sessions were stored: its day rows follow, in the same transaction."""
+def day_sessions_stored_receive(sender, *, website_id, day, **kwargs) -> None:
+    """A day's sessions (or today's closed ones) were stored: its day rows follow, in the same
+    transaction."""
     day_dimensions_write(website_id=website_id, day=day)

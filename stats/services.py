@@ -19,19 +19,22 @@ from stats.time import DateRange
 
 def day_dimensions_write(*, website_id: UUID | str, day: date) -> int:
     """Replaces the day rows of one website's day by the query engine's sums over its stored
-    sessions, and records them as those of the day's current aggregation; returns the rows
-    written. A day whose sessions are not stored (never aggregated, or stored in part) gets no
-    rows, and its previous rows are deleted.
+    sessions, and records them as those of the day's current aggregation (or, for a day stored
+    in part, of its current store of closed sessions); returns the rows written. A day whose
+    sessions are not stored (never aggregated, or its stored part outdated by late events)
+    gets no rows, and its previous rows are deleted.
 
-    Called by `day_aggregate` (the `day_aggregated` signal) in its transaction, after it stored
-    the day; also by `day_dimensions_backfill`. The day's `AggregationDay` row is locked first,
+    Called in the transaction that stored the day's sessions (the `day_sessions_stored`
+    signal); also by `day_dimensions_backfill`. The day's `AggregationDay` row is locked first,
     so that an aggregation of the day waits for this, or this for it.
     """
     with transaction.atomic():
         aggregation = (
             AggregationDay.objects.select_for_update(of=("self",))
             .filter(website_id=website_id, day=day)
-            .values_list("aggregated_at", "timezone", "sessions_stored")
+            .values_list(
+                "aggregated_at", "timezone", "sessions_stored", "sessions_cutoff", "sessions_stale"
+            )
             .first()
         )
         DayDimension.objects.filter(
@@ -43,8 +46,10 @@ def day_dimensions_write(*, website_id: UUID | str, day: date) -> int:
         DimensionDay.objects.filter(website_id=website_id, day=day).delete()
         if aggregation is None:
             return 0
-        aggregated_at, time_zone, sessions_stored = aggregation
-        if aggregated_at is None or not sessions_stored:
+        aggregated_at, time_zone, sessions_stored, cutoff, sessions_stale = aggregation
+        stored_whole = aggregated_at is not None and sessions_stored
+        stored_in_part = cutoff is not None and not sessions_stale
+        if not (stored_whole or stored_in_part):
             return 0
         query = Query(
             website_id=UUID(str(website_id)),
@@ -60,7 +65,12 @@ def day_dimensions_write(*, website_id: UUID | str, day: date) -> int:
         )
         with connection.cursor() as cursor:
             written = _day_rows_insert(cursor, query=query, day=day)
-        DimensionDay.objects.create(website_id=website_id, day=day, aggregated_at=aggregated_at)
+        DimensionDay.objects.create(
+            website_id=website_id,
+            day=day,
+            aggregated_at=aggregated_at if stored_whole else None,
+            sessions_cutoff=None if stored_whole else cutoff,
+        )
     return written
 
 

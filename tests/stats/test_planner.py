@@ -180,9 +180,10 @@ def website_clear(website) -> None:
 def test_queries_on_day_rows_agree_with_the_oracle(
     website, traffic, drawn, zone, aggregated, partly
 ):
-    """Day rows for the aggregated days, stored sessions of none (every stored day has its
-    rows), a day stored in part, raw events for the rest: the oracle's JSON, and the rows
-    are read for every aggregated day of the range."""
+    """Day rows for the aggregated days and for a day stored in part (completed by its live
+    visitors' sessions), stored sessions of none (every stored day has its rows), raw events
+    for the rest: the oracle's JSON, and the rows are read for every stored day of the
+    range."""
     from aggregation.services import day_closed_sessions_store
 
     website_clear(website)
@@ -203,13 +204,15 @@ def test_queries_on_day_rows_agree_with_the_oracle(
     assert [engine(website, body) for body in queries] == expected  # mixed
     for body in queries:
         assert table_dimension(built(website, body)) is not None
+        in_part = {partly[0]} - aggregated if partly is not None else set()
         in_range = {
             day
-            for day in aggregated
+            for day in aggregated | in_part
             if body["date_range"][0] <= day.isoformat() <= body["date_range"][1]
         }
         plan = plan_of(website, body)
         assert set(plan.table.days if plan.table else ()) == in_range
+        assert set(plan.table.partial if plan.table else ()) == in_range & in_part
         assert not plan.sessions.rollup  # no stored day is read from its sessions
     every_day = {FIRST_DAY + timedelta(days=n) for n in range(-1, (TODAY - FIRST_DAY).days + 1)}
     for day in sorted(every_day - aggregated):
@@ -312,6 +315,59 @@ def test_a_failing_day_rows_write_rolls_the_aggregation_back(website, monkeypatc
         day_aggregate(website_id=website.pk, day=day)
     assert not AggregationDay.objects.filter(website=website, aggregated_at__isnull=False).exists()
     assert not Session.objects.filter(website=website).exists()
+
+
+def test_a_day_stored_in_part_counts_a_visitor_seen_on_both_sides_of_its_cutoff_once(website):
+    """Hash 1 visits from google.com at 01:00 (stored: closed before the cutoff) and again at
+    04:00 (live), once from google.com and once direct; hash 2 only live, direct. The day's
+    rows hold hash 1's first visit; its visitor count per source must stay 1."""
+    from aggregation.services import day_closed_sessions_store
+
+    day = DAYS[1]
+    base = one_day_traffic(day)[0]["events"][0]
+    google, direct = (2, "google.com"), (1, None)
+    traffic = [
+        {"hash": 1, "bot": False, "day": day, "start": 3600, "events": [{**base, "gap": 0}]},
+        {
+            "hash": 1,
+            "bot": False,
+            "day": day,
+            "start": 4 * 3600,
+            "events": [
+                {**base, "gap": 3600, "referrer": google},  # the next: a new visit
+                {**base, "gap": 0, "referrer": direct},
+            ],
+        },
+        {"hash": 2, "bot": False, "day": day, "start": 4 * 3600, "events": [{**base, "gap": 0}]},
+    ]
+    traffic[2]["events"][0]["referrer"] = direct
+    rows = traffic_store(website, traffic)
+    day_closed_sessions_store(
+        website_id=website.pk, day=day, cutoff=local_midnight(day, "UTC") + timedelta(hours=3)
+    )
+    assert DayDimension.objects.filter(website=website, dimension=TOTAL).get().visitors == 1
+    for dimensions in ([], ["visit:source"], ["time:hour"]):
+        body = {
+            "date_range": [day.isoformat(), day.isoformat()],
+            "metrics": ["visitors", "visits", "pageviews"],
+            "dimensions": dimensions,
+        }
+        plan = plan_of(website, body)
+        assert plan.table is not None and plan.table.partial == (day,)
+        expected = oracle_query(rows, timezone="UTC", query=body, today=TODAY)
+        assert engine(website, body) == expected
+    by_source = {
+        tuple(row["dimensions"]): row["metrics"]
+        for row in engine(
+            website,
+            {
+                "date_range": [day.isoformat(), day.isoformat()],
+                "metrics": ["visitors", "visits"],
+                "dimensions": ["visit:source"],
+            },
+        )["results"]
+    }
+    assert by_source == {("google.com",): [1, 2], (None,): [2, 2]}
 
 
 def test_the_planner_reads_the_day_rows_of_the_current_aggregation_only(website):
