@@ -92,12 +92,20 @@ def user_password_check(*, user: User, password: str) -> None:
             password_validation.validate_password(password, user=user)
         except ValidationError as invalid:
             errors["password"] = invalid.error_list
-    if not user.email:
-        errors["email"] = [ValidationError("A user who signs in needs an email.")]
-    elif User.objects.signing_in_as(user.email).exclude(pk=user.pk).exists():
-        errors["email"] = [ValidationError("Another user already signs in with this email.")]
+    try:
+        user_sign_in_email_check(user=user, email=user.email)
+    except ValidationError as refused:
+        errors["email"] = refused.error_list
     if errors:
         raise ValidationError(errors)
+
+
+def user_sign_in_email_check(*, user: User, email: str | None) -> None:
+    """Raises ValidationError unless `user` could sign in with `email`: one, of nobody else's."""
+    if not email:
+        raise ValidationError("A user who signs in needs an email.")
+    if User.objects.signing_in_as(email).exclude(pk=user.pk).exists():
+        raise ValidationError("Another user already signs in with this email.")
 
 
 def user_password_set(*, user: User, password: str | None) -> None:
