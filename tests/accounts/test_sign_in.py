@@ -391,3 +391,27 @@ def test_the_throttle_keeps_no_address_or_email_in_redis(person, settings):
         connection.close()
     assert b"198.51.100.99" not in stored
     assert b"owner" not in stored.lower()
+
+
+@pytest.mark.parametrize("path", ["/login", "/password/reset", "/password/change"])
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ('{"email": "owner@example.com", "password": 1}', "application/json"),
+        ("not json at all {", "application/json"),
+        ("email=" + "x" * 60_000, "application/x-www-form-urlencoded"),
+        (
+            "old_password=%FF&new_password1=%00&new_password2=" + "p" * 5000,
+            "application/x-www-form-urlencoded",
+        ),
+        ("--b\r\nbroken multipart", "multipart/form-data; boundary=b"),
+        ("a=1", "text/plain; charset=utf-8"),
+    ],
+    ids=["json", "bad-json", "long-field", "odd-bytes", "broken-multipart", "text"],
+)
+def test_no_page_answers_a_hostile_body_with_a_500(person, path, body, content_type):
+    client = Client(raise_request_exception=False)
+    sign_in(client, "owner@example.com")
+    response = client.post(path, body, content_type=content_type)
+    assert 200 <= response.status_code < 500
+    assert signed_in_as(client) == "owner@example.com"
