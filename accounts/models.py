@@ -2,6 +2,7 @@ import uuid
 
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
@@ -46,9 +47,23 @@ class Account(models.Model):
         return self.name
 
 
+SIGN_IN_EMAIL_CONSTRAINT = "accounts_user_sign_in_email_unique"
+# Longer is no password anyone types: refused before it is hashed.
+PASSWORD_MAX_LENGTH = 4096
+
+
 class UserQuerySet(models.QuerySet):
     def for_user(self, user: "User") -> "UserQuerySet":
         return self if user.is_admin else self.filter(account_id=user.account_id)
+
+    def signing_in_as(self, email: str) -> "UserQuerySet":
+        """The user who signs in with this email (case-insensitive), if any: at most one."""
+        return (
+            self.exclude(password="")
+            .filter(account__deleted_at__isnull=True)
+            .alias(email_lower=Lower("email"))
+            .filter(email_lower=Lower(models.Value(email)))
+        )
 
 
 class User(models.Model):
@@ -86,6 +101,16 @@ class User(models.Model):
     class Meta:
         ordering = ["created_at"]
         verbose_name = "API user"
+        constraints = [
+            # Sign-in finds the user by email: among users who can sign in it names one user.
+            # Users without a password (API-only) may still share an email, as before.
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=~models.Q(password=""),
+                name=SIGN_IN_EMAIL_CONSTRAINT,
+                violation_error_message="Another user already signs in with this email.",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.email or f"{self.role} {self.id}"

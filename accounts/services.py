@@ -1,10 +1,13 @@
 import uuid
+from contextlib import contextmanager
 
-from django.db import transaction
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.keys import api_key_digest, api_key_encrypt, api_key_generate
-from accounts.models import Account, Role, User
+from accounts.models import PASSWORD_MAX_LENGTH, SIGN_IN_EMAIL_CONSTRAINT, Account, Role, User
 from websites.models import Website
 from websites.services import websites_delete
 
@@ -45,11 +48,22 @@ def account_get_or_create(*, name: str) -> Account:
 
 
 def user_create(
-    *, account: Account, role: Role | str, email: str | None = None
+    *, account: Account, role: Role | str, email: str | None = None, password: str | None = None
 ) -> tuple[User, str]:
-    """Creates an API user; returns it with its new key, the only time the key is in the clear."""
+    """Creates an API user; returns it with its new key, the only time the key is in the clear.
+
+    With a password it can also sign in to the pages; raises ValidationError (nothing created)
+    when it could not (see `user_password_check`).
+    """
     user = User(account=account, role=role, email=email or None)
-    return user, user_issue_api_key(user=user)
+    if password is not None:
+        user_password_check(user=user, password=password)
+        user.set_password(password)
+    with _sign_in_email_taken_is_invalid():
+        api_key = user_issue_api_key(user=user)
+    if password is not None:
+        password_validation.password_changed(password, user)
+    return user, api_key
 
 
 def user_issue_api_key(*, user: User) -> str:
@@ -62,6 +76,67 @@ def user_issue_api_key(*, user: User) -> str:
     user.api_key_ciphertext = api_key_encrypt(api_key)
     user.save()
     return api_key
+
+
+def user_password_check(*, user: User, password: str) -> None:
+    """Raises ValidationError (by field) unless `user` may sign in with `password`: it passes
+    AUTH_PASSWORD_VALIDATORS (and is not absurdly long), and the user has an email that no other
+    user signs in with."""
+    errors: dict[str, list[ValidationError]] = {}
+    if len(password) > PASSWORD_MAX_LENGTH:
+        errors["password"] = [
+            ValidationError(f"A password holds at most {PASSWORD_MAX_LENGTH} characters.")
+        ]
+    else:
+        try:
+            password_validation.validate_password(password, user=user)
+        except ValidationError as invalid:
+            errors["password"] = invalid.error_list
+    try:
+        user_sign_in_email_check(user=user, email=user.email)
+    except ValidationError as refused:
+        errors["email"] = refused.error_list
+    if errors:
+        raise ValidationError(errors)
+
+
+def user_sign_in_email_check(*, user: User, email: str | None) -> None:
+    """Raises ValidationError unless `user` could sign in with `email`: one, of nobody else's."""
+    if not email:
+        raise ValidationError("A user who signs in needs an email.")
+    if User.objects.signing_in_as(email).exclude(pk=user.pk).exists():
+        raise ValidationError("Another user already signs in with this email.")
+
+
+def user_password_set(*, user: User, password: str | None) -> None:
+    """Sets the user's sign-in password (None removes it: the user can no longer sign in) and
+    saves it; every session signed in with the previous one ends (accounts.sessions).
+
+    Raises ValidationError when the password is refused (see `user_password_check`).
+    """
+    if password is not None:
+        user_password_check(user=user, password=password)
+    user.set_password(password)
+    with _sign_in_email_taken_is_invalid():
+        User.objects.filter(pk=user.pk).update(password=user.password)
+    if password is not None:
+        password_validation.password_changed(password, user)
+
+
+@contextmanager
+def _sign_in_email_taken_is_invalid():
+    """A concurrent request gave another user the same sign-in email after our check: the
+    database's constraint refuses it, reported like the check's own error."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError as refused:
+        diag = getattr(refused.__cause__, "diag", None)  # psycopg's, under Django's wrapper
+        if getattr(diag, "constraint_name", None) != SIGN_IN_EMAIL_CONSTRAINT:
+            raise
+        raise ValidationError(
+            {"email": "Another user already signs in with this email."}
+        ) from refused
 
 
 def user_delete(*, user: User) -> None:

@@ -9,6 +9,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
+from django.middleware.csrf import rotate_token
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
@@ -19,8 +20,14 @@ SESSION_HASH_KEY = "_account_user_hash"
 
 
 def sign_in(request, user: User) -> None:
-    """Starts the user's session under a new session key (no fixation), stamps `last_login`."""
-    request.session.cycle_key()
+    """Starts the user's session under a new session key and CSRF token (no fixation), stamps
+    `last_login`. Another user's session is emptied first, as `django.contrib.auth.login` does,
+    so nothing of theirs carries over."""
+    if request.session.get(SESSION_USER_KEY, str(user.pk)) != str(user.pk):
+        request.session.flush()
+    else:
+        request.session.cycle_key()
+    rotate_token(request)
     request.session[SESSION_USER_KEY] = str(user.pk)
     request.session[SESSION_HASH_KEY] = user.session_auth_hash()
     user.last_login = timezone.now()

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from accounts.models import Account, Role, User
+from accounts.models import PASSWORD_MAX_LENGTH, Account, Role, User
 from analytics_site.api.fields import StrictCharField, UtcTimestampField
 
 
@@ -21,6 +21,11 @@ class UserInputSerializer(serializers.Serializer):
     role = serializers.ChoiceField(choices=Role.values)
     email = serializers.EmailField(
         max_length=254, required=False, allow_null=True, allow_blank=True
+    )
+    # Lets the user sign in to the pages too; never returned. The password rules are the
+    # service's (accounts.services.user_password_check).
+    password = StrictCharField(
+        write_only=True, required=False, trim_whitespace=False, max_length=PASSWORD_MAX_LENGTH
     )
 
     def validate_account_id(self, value):

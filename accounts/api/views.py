@@ -55,7 +55,10 @@ class UserViewSet(DeleteAnsweringMixin, TenantScopedViewSet):
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         user, api_key = services.user_create(
-            account=data["account_id"], role=data["role"], email=data.get("email")
+            account=data["account_id"],
+            role=data["role"],
+            email=data.get("email"),
+            password=data.get("password"),
         )
         body = UserWithKeyOutputSerializer(user, context={"api_key": api_key}).data
         return Response(body, status=status.HTTP_201_CREATED)

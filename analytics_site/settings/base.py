@@ -136,6 +136,9 @@ TRAILMARK_COLLECT_RATE = env.str("TRAILMARK_COLLECT_RATE", default="10/10s")
 TRAILMARK_API_RATE = env.str("TRAILMARK_API_RATE", default="60/60s")
 # Invalid API keys one client may present per window; past it, 429 before any key look-up.
 TRAILMARK_AUTH_FAILURE_RATE = env.str("TRAILMARK_AUTH_FAILURE_RATE", default="20/10m")
+# Failed dashboard sign-ins per client and per email (and reset emails asked for): past it the
+# sign-in page answers 429 until the window ends (accounts.throttle).
+TRAILMARK_LOGIN_RATE = env.str("TRAILMARK_LOGIN_RATE", default="5/5m")
 TRAILMARK_HTTPS = env.bool("TRAILMARK_HTTPS", default=False)
 # Raw events older than this many days are dropped (whole monthly partitions) once aggregated;
 # reports keep reading those days from the rollups.
@@ -173,6 +176,16 @@ if TRAILMARK_HTTPS:
     # The TLS-terminating proxy tells us the original scheme.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_REDIRECT_EXEMPT = [r"^health$"]
+
+# The dashboard's sign-in lives in Django's session (accounts.sessions): its cookie is out of
+# scripts' reach, and not sent with other sites' cross-site posts.
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# A password reset link works once, for this long.
+PASSWORD_RESET_TIMEOUT = 24 * 3600
+# Password reset emails: e.g. smtp+tls://user:password@smtp.example.com:587 (dev: the console).
+vars().update(env.email_url("EMAIL_URL", default="smtp://localhost:25"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Trailmark <noreply@localhost>")
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # Request bodies (API JSON, admin forms) over 64 KB are refused on their Content-Length, unread;

@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
+from accounts import services
 from accounts.models import Account, Role, User
 from tests.envelope import assert_error, success_data
 from tests.factories import user_make, website_make
@@ -259,6 +260,85 @@ def test_user_create_invalid(admin, tenant, payload, field):
     response = admin.client.post("/api/v1/users", payload, format="json")
     assert_error(response, 400, "INVALID_PAYLOAD", mentions=field)
     assert User.objects.count() == before
+
+
+# --- users: sign-in password --------------------------------------------------------------------
+
+PASSWORD = "Corr3ct-horse-battery"
+
+
+def test_user_create_with_a_password_lets_the_user_sign_in(admin, tenant, client):
+    payload = {
+        "account_id": str(tenant.account.id),
+        "role": "user",
+        "email": "owner@example.com",
+        "password": PASSWORD,
+    }
+    response = admin.client.post("/api/v1/users", payload, format="json")
+    data = success_data(response, 201)
+    assert set(data) == USER_FIELDS | {"apiKey"}  # the password is never returned
+    assert PASSWORD not in response.content.decode()
+    user = User.objects.get(pk=data["id"])
+    assert user.password and PASSWORD not in user.password
+    for item in success_data(admin.client.get("/api/v1/users")):
+        assert set(item) == USER_FIELDS
+    response = client.post("/login", {"email": "owner@example.com", "password": PASSWORD})
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("payload", "field", "says"),
+    [
+        ({"email": "a@example.com", "password": "password123"}, "password", "too common"),
+        ({"email": "a@example.com", "password": "short1"}, "password", "too short"),
+        ({"email": "a@example.com", "password": "a-example.com"}, "password", "too similar"),
+        ({"email": "a@example.com", "password": "x" * 5000}, "password", "4096"),
+        ({"email": "a@example.com", "password": ""}, "password", "blank"),
+        ({"email": "a@example.com", "password": None}, "password", "null"),
+        ({"email": "a@example.com", "password": 12345678901}, "password", "valid string"),
+        ({"email": "a@example.com", "password": ["x"]}, "password", "valid string"),
+        ({"email": "a@example.com", "password": "pass\x00word-long"}, "password", "Null"),
+        ({"password": PASSWORD}, "email", "needs an email"),
+        ({"email": "", "password": PASSWORD}, "email", "needs an email"),
+        ({"email": "TAKEN@example.com", "password": PASSWORD}, "email", "already signs in"),
+    ],
+    ids=[
+        "common",
+        "short",
+        "like-email",
+        "too-long",
+        "blank",
+        "null",
+        "number",
+        "list",
+        "nul-character",
+        "no-email",
+        "blank-email",
+        "email-taken",
+    ],
+)
+def test_user_create_invalid_password(admin, tenant, payload, field, says):
+    user, _ = user_make()
+    user.email = "taken@example.com"
+    user.save(update_fields=["email"])
+    services.user_password_set(user=user, password=PASSWORD)
+    before = User.objects.count()
+    payload = {"account_id": str(tenant.account.id), "role": "user", **payload}
+    response = admin.client.post("/api/v1/users", payload, format="json")
+    message = assert_error(response, 400, "INVALID_PAYLOAD", mentions=field)
+    assert says in message
+    assert User.objects.count() == before
+    assert "Corr3ct" not in message
+
+
+def test_user_create_with_a_password_needs_an_admin(tenant):
+    payload = {
+        "account_id": str(tenant.account.id),
+        "role": "user",
+        "email": "owner@example.com",
+        "password": PASSWORD,
+    }
+    assert_error(tenant.client.post("/api/v1/users", payload, format="json"), 403, "FORBIDDEN")
 
 
 def test_user_api_key_returns_the_issued_key(admin, tenant):

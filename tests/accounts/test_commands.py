@@ -1,13 +1,18 @@
 """Management commands: create_api_user and seed_demo."""
 
+import os
 import re
+import subprocess
+import sys
 import uuid
 from io import StringIO
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.management import CommandError, call_command
+from django.db import connection
 from rest_framework.test import APIClient
 
 from accounts.models import Account, User
@@ -98,6 +103,102 @@ def test_create_api_user_unknown_account_id(account_id):
 def test_create_api_user_rejects_invalid_arguments(args):
     with pytest.raises(CommandError):
         run("create_api_user", *args)
+    assert not User.objects.exists()
+    assert not Account.objects.exists()
+
+
+PASSWORD = "Corr3ct-horse-battery"
+
+
+def run_with_stdin(stdin: str, *args: str) -> list[str]:
+    out = StringIO()
+    call_command(*args, stdin=StringIO(stdin), stdout=out)
+    return out.getvalue().splitlines()
+
+
+def test_create_api_user_password_stdin_lets_the_user_sign_in(client):
+    lines = run_with_stdin(
+        PASSWORD + "\n",
+        "create_api_user",
+        "--role",
+        "user",
+        "--account-name",
+        "Signs In",
+        "--email",
+        "owner@example.com",
+        "--password-stdin",
+    )
+    assert API_KEY.fullmatch(lines[-1])
+    assert "can sign in" in lines[0]
+    assert PASSWORD not in "\n".join(lines)
+    user = User.objects.get(email="owner@example.com")
+    assert user.check_password(PASSWORD)
+    response = client.post("/login", {"email": "owner@example.com", "password": PASSWORD})
+    assert response.status_code == 302
+
+
+def test_create_api_user_password_stdin_reads_one_line_and_keeps_spaces():
+    run_with_stdin(
+        " " + PASSWORD + " \r\nsecond line\n",
+        "create_api_user",
+        "--role",
+        "user",
+        "--account-name",
+        "X",
+        "--email",
+        "owner@example.com",
+        "--password-stdin",
+    )
+    assert User.objects.get().check_password(" " + PASSWORD + " ")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_create_api_user_password_stdin_from_a_shell_pipe():
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "analytics_site.settings.test",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+    }
+    command = [
+        sys.executable,
+        "manage.py",
+        "create_api_user",
+        "--role=user",
+        "--account-name=Piped",
+        "--email=piped@example.com",
+        "--password-stdin",
+    ]
+    done = subprocess.run(
+        command,
+        input=PASSWORD + "\n",
+        env=env,
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert API_KEY.fullmatch(done.stdout.splitlines()[-1])
+    assert User.objects.get(email="piped@example.com").check_password(PASSWORD)
+
+
+@pytest.mark.parametrize(
+    ("stdin", "email", "says"),
+    [
+        ("password123\n", "owner@example.com", "too common"),
+        ("short\n", "owner@example.com", "too short"),
+        ("\n", "owner@example.com", "no password"),
+        ("", "owner@example.com", "no password"),
+        (PASSWORD + "\n", None, "needs an email"),
+    ],
+    ids=["common", "short", "empty-line", "empty-stdin", "no-email"],
+)
+def test_create_api_user_refuses_a_password_and_creates_nothing(stdin, email, says):
+    args = ["create_api_user", "--role", "user", "--account-name", "New Co", "--password-stdin"]
+    if email:
+        args += ["--email", email]
+    with pytest.raises(CommandError, match=says):
+        run_with_stdin(stdin, *args)
     assert not User.objects.exists()
     assert not Account.objects.exists()
 
