@@ -226,10 +226,14 @@ stored_events AS (
 )"""
 
 
-def stored_sessions_sql(*, runs: int, events: bool, first: int = 0) -> str:
+def stored_sessions_sql(
+    *, runs: int, events: bool, first: int = 0, of_visitor: str | None = None
+) -> str:
     """The stored sessions of the website's `runs` runs of days (`stored_from_N`..
     `stored_to_N`, N from `first`), bots if `include_bots`, with their events' arrays when
-    `events`: `SESSION_COLUMNS` (and `EVENT_ARRAYS`)."""
+    `events`: `SESSION_COLUMNS` (and `EVENT_ARRAYS`). `of_visitor`: only those of one visitor,
+    the row (day, ip_hash, is_bot) of that name in an enclosing query, of which this is then a
+    LATERAL subquery: a few sessions found by the index, whatever the statistics say."""
 
     def days(alias: str) -> str:
         runs_held = " OR ".join(
@@ -240,6 +244,11 @@ def stored_sessions_sql(*, runs: int, events: bool, first: int = 0) -> str:
 
     listed = ", ".join(f"s.{column}" for column in SESSION_COLUMNS)
     bots = "(%(include_bots)s OR NOT s.is_bot)"
+    if of_visitor is not None:
+        bots += (
+            f" AND s.day = {of_visitor}.day AND s.ip_hash = {of_visitor}.ip_hash"
+            f" AND s.is_bot = {of_visitor}.is_bot"
+        )
     if not events:
         return f"SELECT {listed} FROM {SESSIONS_TABLE} s WHERE {days('s')} AND {bots}"
     arrays = ", ".join(f"x.{column}" for column in EVENT_ARRAYS)

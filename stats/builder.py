@@ -335,9 +335,9 @@ def sessions_source(
         )
     in_rows_days = params.add(sorted(in_rows))
     return sql.SQL(
-        "{source}, touched_stored AS NOT MATERIALIZED (SELECT * FROM ({stored}) AS s"
-        " WHERE (day, ip_hash, is_bot) IN (SELECT day, ip_hash, is_bot FROM live"
-        " WHERE day = ANY({in_rows}::date[]))), "
+        "{source}, touched_stored AS NOT MATERIALIZED (SELECT stored.* FROM"
+        " (SELECT DISTINCT day, ip_hash, is_bot FROM live WHERE day = ANY({in_rows}::date[]))"
+        " AS seen CROSS JOIN LATERAL ({stored}) AS stored), "
         "touched AS NOT MATERIALIZED (SELECT * FROM touched_stored UNION ALL"
         " SELECT {listed} FROM live WHERE day = ANY({in_rows}::date[]))"
     ).format(
@@ -347,7 +347,11 @@ def sessions_source(
             listed=listed,
             plain=sql.SQL("WHERE day <> ALL({}::date[])").format(in_rows_days),
         ),
-        stored=sql.SQL(stored_sessions_sql(runs=len(touched), events=events, first=len(stored))),
+        stored=sql.SQL(
+            stored_sessions_sql(
+                runs=len(touched), events=events, first=len(stored), of_visitor="seen"
+            )
+        ),
         in_rows=in_rows_days,
         listed=listed,
     )

@@ -83,14 +83,17 @@ def _day_rows_insert(cursor, *, query: Query, day: date) -> int:
 
     The day's sessions were most often stored by this very transaction, which the statistics
     of their partitions do not know: PostgreSQL would plan for one session, and join every
-    session to every session's events in a nested loop (minutes for a busy day). So they are
-    copied, with their events, by a hash join (nested loops off for that one statement), into
-    a temporary table that is analyzed, and the statement reads that.
+    session to every session's events in a nested loop, or in a merge join on the day alone
+    (minutes for a busy day). So they are copied, with their events, by a hash join (nested
+    loops and merge joins off for that one statement), into a temporary table that is analyzed,
+    and the statement reads that.
     """
     copy = sql.Identifier(SESSIONS_COPY)
-    cursor.execute("SELECT current_setting('enable_nestloop')")
-    (nestloop,) = cursor.fetchone()
-    cursor.execute("SET LOCAL enable_nestloop = off")
+    joins = ("enable_nestloop", "enable_mergejoin")
+    cursor.execute("SELECT current_setting(%s), current_setting(%s)", joins)
+    settings_before = cursor.fetchone()
+    for setting in joins:
+        cursor.execute(sql.SQL("SET LOCAL {} = off").format(sql.Identifier(setting)))
     cursor.execute(
         sql.SQL("CREATE TEMPORARY TABLE {} ON COMMIT DROP AS {}")
         .format(copy, sql.SQL(stored_sessions_sql(runs=1, events=True)))
@@ -102,7 +105,8 @@ def _day_rows_insert(cursor, *, query: Query, day: date) -> int:
             "include_bots": True,
         },
     )
-    cursor.execute("SELECT set_config('enable_nestloop', %s, true)", [nestloop])
+    for setting, value in zip(joins, settings_before, strict=True):
+        cursor.execute("SELECT set_config(%s, %s, true)", [setting, value])
     cursor.execute(sql.SQL("ANALYZE {}").format(copy).as_string(cursor.connection))
     statement = dimension_sums_statement(query=query, sessions=copy, dimensions=TABLE_DIMENSIONS)
     columns = sql.SQL(", ").join(
