@@ -233,7 +233,8 @@ def stored_sessions_sql(
     `stored_to_N`, N from `first`), bots if `include_bots`, with their events' arrays when
     `events`: `SESSION_COLUMNS` (and `EVENT_ARRAYS`). `of_visitor`: only those of one visitor,
     the row (day, ip_hash, is_bot) of that name in an enclosing query, of which this is then a
-    LATERAL subquery: a few sessions found by the index, whatever the statistics say."""
+    LATERAL subquery: a few sessions found by the index, whatever the statistics say (a day
+    stored minutes ago has none yet)."""
 
     def days(alias: str) -> str:
         runs_held = " OR ".join(
@@ -252,8 +253,13 @@ def stored_sessions_sql(
     if not events:
         return f"SELECT {listed} FROM {SESSIONS_TABLE} s WHERE {days('s')} AND {bots}"
     arrays = ", ".join(f"x.{column}" for column in EVENT_ARRAYS)
+    events_of = "x.website_id = s.website_id AND x.day = s.day AND x.session_id = s.id"
+    if of_visitor is not None:  # its events by the index too (OFFSET 0: never pulled up)
+        return f"""
+SELECT {listed}, {arrays} FROM {SESSIONS_TABLE} s
+CROSS JOIN LATERAL (SELECT * FROM {SESSION_EVENTS_TABLE} x WHERE {events_of} OFFSET 0) AS x
+WHERE {days("s")} AND {bots}"""
     return f"""
 SELECT {listed}, {arrays} FROM {SESSIONS_TABLE} s
-JOIN {SESSION_EVENTS_TABLE} x
-  ON x.website_id = s.website_id AND x.day = s.day AND x.session_id = s.id
+JOIN {SESSION_EVENTS_TABLE} x ON {events_of}
 WHERE {days("s")} AND {days("x")} AND {bots}"""

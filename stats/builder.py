@@ -334,10 +334,13 @@ def sessions_source(
             plain=sql.SQL(""),
         )
     in_rows_days = params.add(sorted(in_rows))
+    # `OFFSET 0` keeps the lateral subquery from being pulled up into a join, which a day's
+    # partition without statistics yet would have PostgreSQL run as a rescan of the whole day
+    # per visitor: as it is, each visitor's sessions are found by the index.
     return sql.SQL(
         "{source}, touched_stored AS NOT MATERIALIZED (SELECT stored.* FROM"
         " (SELECT DISTINCT day, ip_hash, is_bot FROM live WHERE day = ANY({in_rows}::date[]))"
-        " AS seen CROSS JOIN LATERAL ({stored}) AS stored), "
+        " AS seen CROSS JOIN LATERAL ({stored} OFFSET 0) AS stored), "
         "touched AS NOT MATERIALIZED (SELECT * FROM touched_stored UNION ALL"
         " SELECT {listed} FROM live WHERE day = ANY({in_rows}::date[]))"
     ).format(
