@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "reports",
     "aggregation",
     "stats",
+    "dashboard",
+    "sharing",
     "axes",
 ]
 
@@ -136,6 +138,8 @@ TRAILMARK_COLLECT_RATE = env.str("TRAILMARK_COLLECT_RATE", default="10/10s")
 TRAILMARK_API_RATE = env.str("TRAILMARK_API_RATE", default="60/60s")
 # Invalid API keys one client may present per window; past it, 429 before any key look-up.
 TRAILMARK_AUTH_FAILURE_RATE = env.str("TRAILMARK_AUTH_FAILURE_RATE", default="20/10m")
+# Wrong passwords one client may give shared links (/share/<token>) per window; past it, 429.
+TRAILMARK_SHARE_PASSWORD_RATE = env.str("TRAILMARK_SHARE_PASSWORD_RATE", default="10/10m")
 TRAILMARK_HTTPS = env.bool("TRAILMARK_HTTPS", default=False)
 # Raw events older than this many days are dropped (whole monthly partitions) once aggregated;
 # reports keep reading those days from the rollups.
