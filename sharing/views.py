@@ -1,0 +1,120 @@
+"""Shared links: the owner's management page under the site (signed in, tenancy-scoped), and the
+public `/share/<token>` page that anyone holding the link opens without signing in."""
+
+import json
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.sessions import sign_in_required
+from analytics_site.net import request_client_key
+from analytics_site.ratelimit import rate_limit_hit, rate_limit_peek
+from sharing import selectors, services
+from sharing.forms import SharedLinkForm, SharedLinkPasswordForm
+from sharing.models import SharedLink
+from websites.models import Website
+from websites.selectors import website_list
+
+PASSWORD_FAILURES_GROUP = "share-password-failures"
+# The ids of the password-protected links this session has opened.
+SESSION_UNLOCKED_KEY = "_shared_links_unlocked"
+
+
+@sign_in_required
+@require_http_methods(["GET", "POST"])
+def shares_list(request: HttpRequest, website_id) -> HttpResponse:
+    website = _website(request, website_id)
+    form = SharedLinkForm(request.POST or None, initial=_initial_filters(request))
+    if form.is_valid():
+        try:
+            shared_link = services.shared_link_create(website=website, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Link created: {_share_url(request, shared_link)}")
+            return redirect("site_shares", website_id=website.pk)
+    links = [
+        {"link": link, "url": _share_url(request, link)}
+        for link in selectors.shared_link_list(website=website)
+    ]
+    context = {"website": website, "form": form, "links": links}
+    return render(request, "sharing/list.html", context)
+
+
+@sign_in_required
+@require_POST
+def share_revoke(request: HttpRequest, website_id, share_id) -> HttpResponse:
+    website = _website(request, website_id)
+    shared_link = get_object_or_404(selectors.shared_link_list(website=website), pk=share_id)
+    services.shared_link_revoke(shared_link=shared_link)
+    messages.success(request, f"“{shared_link}” is revoked: its link no longer opens anything.")
+    return redirect("site_shares", website_id=website.pk)
+
+
+@require_http_methods(["GET", "POST"])
+def shared_dashboard(request: HttpRequest, token: str) -> HttpResponse:
+    shared_link = selectors.shared_link_by_token(token=token)
+    if shared_link is None:
+        raise Http404("No such link.")
+    if shared_link.has_password and not _unlocked(request, shared_link):
+        return _password_gate(request, shared_link)
+    return _shared_dashboard_render(request, shared_link)
+
+
+def _password_gate(request: HttpRequest, shared_link: SharedLink) -> HttpResponse:
+    """The password form; a right password opens the link for this session. Wrong passwords are
+    counted per client (its keyed hash, never its address): past the rate, 429 until the window
+    ends, whatever password is sent."""
+    client = request_client_key(request)
+    rate = settings.TRAILMARK_SHARE_PASSWORD_RATE
+    form = SharedLinkPasswordForm(request.POST if request.method == "POST" else None)
+    usage = rate_limit_peek(request, group=PASSWORD_FAILURES_GROUP, key=client, rate=rate)
+    if usage is not None and usage.remaining == 0:
+        response = render(
+            request,
+            "sharing/password.html",
+            {"form": None, "retry_after": usage.reset_seconds},
+            status=429,
+        )
+        response["Retry-After"] = str(usage.reset_seconds)
+        return response
+    if form.is_valid():
+        if services.shared_link_password_check(
+            shared_link=shared_link, password=form.cleaned_data["password"]
+        ):
+            unlocked = request.session.get(SESSION_UNLOCKED_KEY, [])
+            request.session[SESSION_UNLOCKED_KEY] = [*unlocked, str(shared_link.pk)]
+            return redirect(request.get_full_path())
+        rate_limit_hit(request, group=PASSWORD_FAILURES_GROUP, key=client, rate=rate)
+        form.add_error("password", "That is not this link's password.")
+    status = 401 if form.is_bound else 200
+    return render(request, "sharing/password.html", {"form": form}, status=status)
+
+
+def _unlocked(request: HttpRequest, shared_link: SharedLink) -> bool:
+    return str(shared_link.pk) in request.session.get(SESSION_UNLOCKED_KEY, [])
+
+
+def _website(request: HttpRequest, website_id) -> Website:
+    return get_object_or_404(website_list(user=request.account_user), pk=website_id)
+
+
+def _share_url(request: HttpRequest, shared_link: SharedLink) -> str:
+    return request.build_absolute_uri(reverse("shared_dashboard", args=[shared_link.token]))
+
+
+def _initial_filters(request: HttpRequest) -> dict:
+    """The dashboard's "share this view" passes its current `filters` to lock them in."""
+    try:
+        return {"filters": json.loads(request.GET.get("filters", ""))}
+    except ValueError:
+        return {}
+
+
+def _shared_dashboard_render(request: HttpRequest, shared_link: SharedLink) -> HttpResponse:
+    raise NotImplementedError  # the dashboard's rendering comes with the dash branch
