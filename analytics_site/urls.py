@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/v1/", include(api_v1)),
     path("", include("ingest.urls")),
+    path("", include("dashboard.urls")),
 ]
 
 handler400 = "analytics_site.api.views.bad_request"
