@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/v1/", include(api_v1)),
     path("", include("ingest.urls")),
+    path("", include("dashboard.urls")),
     path("", include("dashboard.site_urls")),
     path("", include("sharing.urls")),
 ]

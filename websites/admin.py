@@ -3,7 +3,7 @@ from django.utils.html import format_html
 
 from websites import services
 from websites.models import Website
-from websites.selectors import tracker_snippet
+from websites.selectors import website_tracker_snippet
 
 
 @admin.register(Website)
@@ -43,4 +43,4 @@ class WebsiteAdmin(admin.ModelAdmin):
         # The id is a client-side default, set before the first save: pk is never None here.
         if website._state.adding:
             return "Save the website to get its snippet."
-        return format_html("<code>{}</code>", tracker_snippet(website=website))
+        return format_html("<code>{}</code>", website_tracker_snippet(website=website))

@@ -9,8 +9,8 @@ def website_list(*, user: User) -> QuerySet[Website]:
     return Website.objects.for_user(user).order_by("created_at")
 
 
-def tracker_snippet(*, website: Website) -> str:
-    """The `<script>` tag a site embeds (shown in the admin and on the site's pages)."""
+def website_tracker_snippet(*, website: Website) -> str:
+    """The `<script>` tag a site embeds to be tracked (README, "Tracker")."""
     return (
         f'<script defer data-id="{website.id}" '
         f'src="{settings.TRAILMARK_PUBLIC_URL}/js/tracker.js"></script>'
