@@ -2,9 +2,8 @@
 
 from dataclasses import dataclass
 
-from analytics_site.calendar import local_date
-from reports import params as report_params
-from stats.query import query_build, query_parse
+from reports.params import queries_build
+from stats.query import query_parse
 from stats.runner import query_run
 from websites.models import Website
 
@@ -28,12 +27,8 @@ def website_query_run(*, website: Website, body: dict) -> dict:
 
     The body is built by our own pages, never sent by a visitor: a QueryError here is a bug.
     """
-    parsed = query_parse({"website_id": str(website.pk), **body})
-    query = query_build(
-        parsed,
-        timezone=website.timezone,
-        today=local_date(report_params.utc_now(), website.timezone),
-        first_day=None,  # no page of this module asks for the `all` period
+    [query] = queries_build(
+        website=website, parsed=[query_parse({"website_id": str(website.pk), **body})]
     )
     return query_run(website=website, query=query)
 

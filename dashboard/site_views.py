@@ -14,7 +14,7 @@ from dashboard.site_forms import WebsiteAddForm, WebsiteSettingsForm
 from dashboard.site_selectors import site_summary
 from websites import services
 from websites.models import Website
-from websites.selectors import tracker_snippet, website_list
+from websites.selectors import website_list, website_tracker_snippet
 
 SPARKLINE_WIDTH, SPARKLINE_HEIGHT = 120, 32
 
@@ -59,7 +59,11 @@ def site_settings(request: HttpRequest, website_id) -> HttpResponse:
         if not changes or _saved(form, lambda: services.website_update(website=website, **changes)):
             messages.success(request, "Settings saved.")
             return redirect("site_settings", website_id=website.pk)
-    context = {"website": website, "form": form, "snippet": tracker_snippet(website=website)}
+    context = {
+        "website": website,
+        "form": form,
+        "snippet": website_tracker_snippet(website=website),
+    }
     return render(request, "dashboard/sites/settings.html", context)
 
 

@@ -1,6 +1,7 @@
 from django.db.models import QuerySet
 
 from sharing.models import TOKEN_SHAPE, SharedLink
+from stats.filters import Filter, filters_parse
 from websites.models import Website
 
 
@@ -20,3 +21,8 @@ def shared_link_by_token(*, token: str) -> SharedLink | None:
         .select_related("website")
         .first()
     )
+
+
+def shared_link_locked_filters(*, shared_link: SharedLink) -> tuple[Filter, ...]:
+    """The filters every figure of the link is filtered by (checked when the link was made)."""
+    return filters_parse(shared_link.filters)

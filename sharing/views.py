@@ -2,11 +2,12 @@
 public `/share/<token>` page that anyone holding the link opens without signing in."""
 
 import json
+from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.sessions import sign_in_required
 from analytics_site.net import request_client_key
 from analytics_site.ratelimit import rate_limit_hit, rate_limit_peek
+from dashboard import pages
 from sharing import selectors, services
 from sharing.forms import SharedLinkForm, SharedLinkPasswordForm
 from sharing.models import SharedLink
@@ -56,14 +58,65 @@ def share_revoke(request: HttpRequest, website_id, share_id) -> HttpResponse:
     return redirect("site_shares", website_id=website.pk)
 
 
-@require_http_methods(["GET", "POST"])
-def shared_dashboard(request: HttpRequest, token: str) -> HttpResponse:
-    shared_link = selectors.shared_link_by_token(token=token)
-    if shared_link is None:
-        raise Http404("No such link.")
-    if shared_link.has_password and not _unlocked(request, shared_link):
-        return _password_gate(request, shared_link)
-    return _shared_dashboard_render(request, shared_link)
+def shared_link_page(page):
+    """A page of `dashboard.pages` opened through a shared link: the link's website with its
+    locked filters, after its password (any page of the link asks for it, then comes back).
+
+    Embed pages (`…/embed/…`) have no header and may be framed by any site (exempt from
+    X-Frame-Options); the links between them stay under the embed prefix, as they are relative.
+    """
+
+    @require_http_methods(["GET", "POST"])
+    @wraps(page)
+    def view(request: HttpRequest, token: str, embed: bool, **kwargs) -> HttpResponse:
+        shared_link = selectors.shared_link_by_token(token=token)
+        if shared_link is None:
+            raise Http404("No such link.")
+        if not embed and request.GET.get("embed") == "1":
+            return _embed_redirect(request, token)
+        if shared_link.has_password and not _unlocked(request, shared_link):
+            return _embed_protected(request) if embed else _password_gate(request, shared_link)
+        if request.method != "GET":
+            return HttpResponseNotAllowed(["GET"])
+        response = page(
+            request,
+            website=shared_link.website,
+            locked=selectors.shared_link_locked_filters(shared_link=shared_link),
+            mode="embed" if embed else "shared",
+            **kwargs,
+        )
+        if embed:
+            response.xframe_options_exempt = True
+        return response
+
+    return view
+
+
+shared_dashboard = shared_link_page(pages.dashboard_page)
+shared_breakdown = shared_link_page(pages.breakdown_page)
+shared_breakdown_csv = shared_link_page(pages.breakdown_csv)
+shared_panel = shared_link_page(pages.panel_fragment)
+shared_realtime = shared_link_page(pages.realtime_fragment)
+
+
+def _embed_redirect(request: HttpRequest, token: str) -> HttpResponse:
+    """`/share/<token>/…?embed=1` is the same page under `/share/<token>/embed/`, where the
+    pages' relative links keep it embedded."""
+    params = request.GET.copy()
+    del params["embed"]
+    rest = request.path.removeprefix(reverse("shared_dashboard", args=[token]))
+    query = f"?{params.urlencode()}" if params else ""
+    response = redirect(f"{reverse('shared_dashboard_embed', args=[token])}{rest}{query}")
+    response.xframe_options_exempt = True
+    return response
+
+
+def _embed_protected(request: HttpRequest) -> HttpResponse:
+    """A frame cannot take a password: browsers send a cross-site frame no session (SameSite
+    cookies), so the frame says so and links to the link's own page."""
+    response = render(request, "sharing/embed_protected.html", {"open_href": "../"}, status=401)
+    response.xframe_options_exempt = True
+    return response
 
 
 def _password_gate(request: HttpRequest, shared_link: SharedLink) -> HttpResponse:
@@ -114,7 +167,3 @@ def _initial_filters(request: HttpRequest) -> dict:
         return {"filters": json.loads(request.GET.get("filters", ""))}
     except ValueError:
         return {}
-
-
-def _shared_dashboard_render(request: HttpRequest, shared_link: SharedLink) -> HttpResponse:
-    raise NotImplementedError  # the dashboard's rendering comes with the dash branch

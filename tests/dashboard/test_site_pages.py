@@ -16,7 +16,7 @@ from reports import params as report_params
 from tests.factories import signed_in_client, website_make
 from tests.reports.factories import event_build, events_insert
 from websites.models import Website
-from websites.selectors import tracker_snippet
+from websites.selectors import website_tracker_snippet
 
 # Two queries of the engine (30 days by day, today), each a day split, a plan and its statement.
 QUERIES_PER_SITE = 6
@@ -119,7 +119,7 @@ def test_adding_a_site_creates_it_in_the_users_account_and_shows_its_snippet(ten
     assert response.status_code == 302
     assert response["Location"] == f"/sites/{website.pk}/settings/"
     html = client.get(response["Location"]).content.decode()
-    assert escape(tracker_snippet(website=website)) in html
+    assert escape(website_tracker_snippet(website=website)) in html
     assert 'data-copy="snippet-' in html
     assert "shop.example is added" in html
 

@@ -70,7 +70,7 @@ def test_the_owner_creates_lists_and_revokes_links(tenant, website):
     link = SharedLink.objects.get()
     assert (link.website, link.label, link.has_password) == (website, "Board", True)
     html = client.get(url).content.decode()
-    assert f"http://testserver/share/{link.token}" in html
+    assert f"http://testserver/share/{link.token}/" in html
     assert "Link created" in html
 
     response = client.post(f"/sites/{website.pk}/shares/{link.pk}/revoke")
@@ -78,7 +78,7 @@ def test_the_owner_creates_lists_and_revokes_links(tenant, website):
     link.refresh_from_db()
     assert link.revoked_at is not None
     assert link.token not in client.get(url).content.decode()
-    assert Client().get(f"/share/{link.token}").status_code == 404
+    assert Client().get(f"/share/{link.token}/").status_code == 404
 
 
 def test_the_create_form_takes_the_dashboards_filters(tenant, website):
@@ -141,35 +141,35 @@ def test_management_pages_need_sign_in_and_csrf(tenant, website):
 
 def test_an_unknown_or_malformed_token_is_not_found(db):
     for token in ["nope", "x" * 43, "%00", "a" * 5000]:
-        assert Client().get(f"/share/{token}").status_code == 404
+        assert Client().get(f"/share/{token}/").status_code == 404
 
 
 def test_a_password_link_asks_for_its_password(website):
     link = shared_link_create(website=website, password="open sesame")
     client = Client()
-    page = client.get(f"/share/{link.token}")
+    page = client.get(f"/share/{link.token}/")
     assert page.status_code == 200
     assert 'type="password"' in page.content.decode()
-    wrong = client.post(f"/share/{link.token}", {"password": "open sesam"})
+    wrong = client.post(f"/share/{link.token}/", {"password": "open sesam"})
     assert wrong.status_code == 401
     assert "not this link" in wrong.content.decode()
-    assert client.post(f"/share/{link.token}", {"password": ""}).status_code == 401
-    right = client.post(f"/share/{link.token}", {"password": "open sesame"})
-    assert right.status_code == 302 and right["Location"] == f"/share/{link.token}"
+    assert client.post(f"/share/{link.token}/", {"password": ""}).status_code == 401
+    right = client.post(f"/share/{link.token}/", {"password": "open sesame"})
+    assert right.status_code == 302 and right["Location"] == f"/share/{link.token}/"
 
 
 def test_the_password_is_remembered_for_that_link_only(website):
     first = shared_link_create(website=website, password="first one")
     second = shared_link_create(website=website, password="first one")
     client = Client()
-    client.post(f"/share/{first.token}", {"password": "first one"})
+    client.post(f"/share/{first.token}/", {"password": "first one"})
     assert 'type="password"' not in _page(client, first)
     assert 'type="password"' in _page(client, second)
     assert 'type="password"' in _page(Client(), first)  # another browser
 
 
 def _page(client: Client, link: SharedLink) -> str:
-    return client.get(f"/share/{link.token}").content.decode()
+    return client.get(f"/share/{link.token}/").content.decode()
 
 
 def test_wrong_passwords_are_throttled_per_client(website, settings):
@@ -177,21 +177,21 @@ def test_wrong_passwords_are_throttled_per_client(website, settings):
     link = shared_link_create(website=website, password="right one")
     client = Client()
     for _ in range(3):
-        assert client.post(f"/share/{link.token}", {"password": "wrong"}).status_code == 401
-    refused = client.post(f"/share/{link.token}", {"password": "right one"})
+        assert client.post(f"/share/{link.token}/", {"password": "wrong"}).status_code == 401
+    refused = client.post(f"/share/{link.token}/", {"password": "right one"})
     assert refused.status_code == 429
     assert int(refused["Retry-After"]) > 0
     assert "Too many wrong passwords" in refused.content.decode()
-    assert client.get(f"/share/{link.token}").status_code == 429
+    assert client.get(f"/share/{link.token}/").status_code == 429
     other = Client(REMOTE_ADDR="198.51.100.7")  # another client is not held back
-    assert other.post(f"/share/{link.token}", {"password": "right one"}).status_code == 302
+    assert other.post(f"/share/{link.token}/", {"password": "right one"}).status_code == 302
 
 
 def test_the_password_form_needs_its_csrf_token(website):
     link = shared_link_create(website=website, password="open sesame")
     client = Client(enforce_csrf_checks=True)
-    assert client.post(f"/share/{link.token}", {"password": "open sesame"}).status_code == 403
-    html = client.get(f"/share/{link.token}").content.decode()
+    assert client.post(f"/share/{link.token}/", {"password": "open sesame"}).status_code == 403
+    html = client.get(f"/share/{link.token}/").content.decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
     data = {"password": "open sesame", "csrfmiddlewaretoken": token}
-    assert client.post(f"/share/{link.token}", data).status_code == 302
+    assert client.post(f"/share/{link.token}/", data).status_code == 302
