@@ -141,7 +141,15 @@ class TopStat:
     value: int | float
     data_value: str  # the figure as the query API's JSON writes it
     previous: int | float | None = None
-    change: float | None = None
+    change: float | None = None  # percent; None when the previous value is 0
+
+    @property
+    def data_previous(self) -> str:
+        return json.dumps(self.previous)
+
+    @property
+    def data_change(self) -> str:
+        return json.dumps(self.change)
 
 
 @dataclass(frozen=True)
