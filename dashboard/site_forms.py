@@ -34,12 +34,14 @@ class WebsiteAddForm(forms.Form):
     )
 
 
-class ContentGroupsField(forms.JSONField):
-    """The API's own JSON (`[{"name", "pattern"}, ...]`), shown one group a line."""
+class JSONListField(forms.JSONField):
+    """A JSON list as the API takes it, shown one item a line; empty shows empty."""
 
     def prepare_value(self, value):
+        if not value:
+            return ""
         if isinstance(value, list):
-            return "[\n" + ",\n".join(json.dumps(group) for group in value) + "\n]"
+            return "[\n" + ",\n".join(json.dumps(item) for item in value) + "\n]"
         return super().prepare_value(value)
 
 
@@ -56,7 +58,7 @@ class LinesField(forms.CharField):
 
 
 class WebsiteSettingsForm(WebsiteAddForm):
-    content_groups = ContentGroupsField(
+    content_groups = JSONListField(
         label="Content groups",
         required=False,
         validators=[validate_content_groups],

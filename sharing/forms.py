@@ -1,5 +1,7 @@
 from django import forms
 
+from dashboard.site_forms import JSONListField
+
 
 class SharedLinkForm(forms.Form):
     label = forms.CharField(
@@ -14,7 +16,7 @@ class SharedLinkForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text="Optional: visitors then give it before they see anything.",
     )
-    filters = forms.JSONField(
+    filters = JSONListField(
         label="Locked filters",
         required=False,
         widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),

@@ -16,6 +16,7 @@ from accounts.sessions import sign_in_required
 from analytics_site.net import request_client_key
 from analytics_site.ratelimit import rate_limit_hit, rate_limit_peek
 from dashboard import pages
+from dashboard.selectors import DIMENSION_LABELS
 from sharing import selectors, services
 from sharing.forms import SharedLinkForm, SharedLinkPasswordForm
 from sharing.models import SharedLink
@@ -41,10 +42,20 @@ def shares_list(request: HttpRequest, website_id) -> HttpResponse:
             messages.success(request, f"Link created: {_share_url(request, shared_link)}")
             return redirect("site_shares", website_id=website.pk)
     links = [
-        {"link": link, "url": _share_url(request, link)}
+        {
+            "link": link,
+            "url": _share_url(request, link),
+            "embed_url": None if link.has_password else _share_url(request, link, embed=True),
+            "locked": selectors.shared_link_locked_filters(shared_link=link),
+        }
         for link in selectors.shared_link_list(website=website)
     ]
-    context = {"website": website, "form": form, "links": links}
+    context = {
+        "website": website,
+        "form": form,
+        "links": links,
+        "dimension_labels": DIMENSION_LABELS,
+    }
     return render(request, "sharing/list.html", context)
 
 
@@ -157,8 +168,9 @@ def _website(request: HttpRequest, website_id) -> Website:
     return get_object_or_404(website_list(user=request.account_user), pk=website_id)
 
 
-def _share_url(request: HttpRequest, shared_link: SharedLink) -> str:
-    return request.build_absolute_uri(reverse("shared_dashboard", args=[shared_link.token]))
+def _share_url(request: HttpRequest, shared_link: SharedLink, *, embed: bool = False) -> str:
+    name = "shared_dashboard_embed" if embed else "shared_dashboard"
+    return request.build_absolute_uri(reverse(name, args=[shared_link.token]))
 
 
 def _initial_filters(request: HttpRequest) -> dict:

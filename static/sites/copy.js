@@ -1,8 +1,8 @@
-// "Copy" buttons: each copies the text of the element named by its data-copy attribute.
+// "Copy" buttons: each copies the text of the element its data-copy selector names.
 document.addEventListener("click", async (event) => {
   const button = event.target.closest("button[data-copy]");
   if (!button) return;
-  const source = document.getElementById(button.dataset.copy);
+  const source = document.querySelector(button.dataset.copy);
   const status = button.parentElement.querySelector(".copy-status");
   try {
     await navigator.clipboard.writeText(source.textContent);

@@ -120,7 +120,7 @@ def test_adding_a_site_creates_it_in_the_users_account_and_shows_its_snippet(ten
     assert response["Location"] == f"/sites/{website.pk}/settings/"
     html = client.get(response["Location"]).content.decode()
     assert escape(website_tracker_snippet(website=website)) in html
-    assert 'data-copy="snippet-' in html
+    assert 'data-copy="#snippet-' in html
     assert "shop.example is added" in html
 
 
