@@ -93,7 +93,17 @@ class DashboardState:
 
 
 def filters_text(filters: tuple[Filter, ...]) -> str:
-    return json.dumps([filter_as_json(node) for node in filters], separators=(",", ":"))
+    """The query API's filters JSON, as short as it goes (for URLs)."""
+    return json.dumps([_short(filter_as_json(node)) for node in filters], separators=(",", ":"))
+
+
+def _short(node: list) -> list:
+    """A filter's JSON without the default `{"case_sensitive": true}` of its leaves."""
+    if node[0] in ("and", "or"):
+        return [node[0], [_short(item) for item in node[1]]]
+    if node[0] == "not":
+        return ["not", _short(node[1])]
+    return node[:3] if node[3:] == [{"case_sensitive": True}] else node
 
 
 def state_parse(query: QueryDict, *, panels: dict[str, tuple[str, ...]]) -> DashboardState:

@@ -153,6 +153,32 @@
     tableRows(metric, interval);
   }
 
+  // A state changed in place (the chart's metric, a panel's tab) is carried into the URL and
+  // into every link and form of the page, so that the next click keeps it.
+  function carry(key, value) {
+    const rewrite = function (href) {
+      const at = href.indexOf("?");
+      const params = new URLSearchParams(at < 0 ? "" : href.slice(at + 1));
+      if (value) params.set(key, value); else params.delete(key);
+      return (at < 0 ? href : href.slice(0, at)) + "?" + params.toString();
+    };
+    document.querySelectorAll("a[href^='?'], a[href^='breakdowns/']").forEach(function (link) {
+      link.setAttribute("href", rewrite(link.getAttribute("href")));
+    });
+    document.querySelectorAll("form[method='get']").forEach(function (form) {
+      let input = form.querySelector("input[type='hidden'][name='" + key + "']");
+      if (!value) { if (input) input.remove(); return; }
+      if (!input) {
+        input = document.createElement("input");
+        input.type = "hidden";
+        input.name = key;
+        form.prepend(input);
+      }
+      input.value = value;
+    });
+    history.replaceState(null, "", rewrite(window.location.search));
+  }
+
   function selectMetric(link) {
     const metric = link.dataset.metric;
     document.querySelectorAll(".top-stats .stat").forEach(function (stat) {
@@ -163,19 +189,23 @@
     const title = document.getElementById("chart-title");
     if (title) title.textContent = link.querySelector(".stat-label").textContent;
     chartElement.dataset.metric = metric;
-    history.replaceState(null, "", link.getAttribute("href"));
+    carry("metric", new URL(link.href).searchParams.get("metric"));
     drawChart(metric);
   }
 
   async function loadTab(panel, link) {
-    const href = link.getAttribute("href");
-    const response = await fetch(panel.dataset.fragment + href, {headers: {Accept: "text/html"}});
-    if (!response.ok) { window.location.assign(href); return; }
+    const key = panel.dataset.panel + "_tab";
+    const tab = new URL(link.href).searchParams.get(key);  // none: the panel's first tab
+    const params = new URLSearchParams(window.location.search);
+    if (tab) params.set(key, tab); else params.delete(key);
+    const query = "?" + params.toString();
+    const response = await fetch(panel.dataset.fragment + query, {headers: {Accept: "text/html"}});
+    if (!response.ok) { window.location.assign(query); return; }
     const holder = document.createElement("div");
     holder.innerHTML = await response.text();
     const fresh = holder.querySelector(".panel");
     panel.replaceWith(fresh);
-    history.replaceState(null, "", href);
+    carry(key, tab);
     const current = fresh.querySelector(".tabs a[aria-current]");
     if (current) current.focus();
   }

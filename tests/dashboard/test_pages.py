@@ -1,0 +1,203 @@
+"""The dashboard's pages with a plain client: tenancy, hostile URL parameters, the empty state,
+the CSV export and the number of SQL statements of a render."""
+
+import csv
+import io
+import json
+from html import escape
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.urls import reverse
+
+from accounts.models import Role
+from dashboard import pages
+from dashboard import urls as dashboard_urls
+from stats.filters import filters_parse
+from tests.factories import account_make, session_signed_in, user_make, website_make
+
+# Every route of the dashboard, read from its URLconf (a route added later is covered), with a
+# valid value for each path parameter but the website.
+ROUTES = [pattern.name for pattern in dashboard_urls.urlpatterns]
+ROUTE_VALUES = {"slug": "pages", "panel": "sources"}
+
+
+def route_url(name: str, website, **values) -> str:
+    pattern = next(p for p in dashboard_urls.urlpatterns if p.name == name)
+    kwargs = {key: values.get(key, ROUTE_VALUES.get(key)) for key in pattern.pattern.converters}
+    return reverse(name, kwargs={**kwargs, "website_id": website.pk})
+
+
+def signed_in_client(user) -> Client:
+    client = Client()
+    client.cookies[settings.SESSION_COOKIE_NAME] = session_signed_in(user=user)
+    return client
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_signed_out_visitors_are_sent_to_sign_in(dataset, route):
+    url = route_url(route, dataset)
+    response = Client().get(url)
+    assert response.status_code == 302
+    assert response["Location"] == f"{settings.LOGIN_URL}?next={quote(url)}"
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_a_user_of_another_account_gets_404(dataset, other_tenant, route):
+    response = signed_in_client(other_tenant.user).get(route_url(route, dataset))
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_the_owner_and_an_admin_see_it(dataset, owner_client, route):
+    admin, _ = user_make(role=Role.ADMIN, account=account_make())
+    assert owner_client.get(route_url(route, dataset)).status_code == 200
+    assert signed_in_client(admin).get(route_url(route, dataset)).status_code == 200
+
+
+def test_only_get_is_answered(dataset, owner_client):
+    assert owner_client.post(f"/sites/{dataset.pk}/").status_code == 405
+
+
+HOSTILE = [
+    ({"filters": "{"}, "filters"),
+    ({"filters": "[" * 5000 + "]" * 5000}, "filters"),
+    ({"filters": "x" * 20_000}, "filters"),
+    ({"filters": '[["is","visit:colour",["red"]]]'}, "visit:colour"),
+    ({"filters": '{"is": 1}'}, "filters"),
+    ({"filters": '[["is","visit:source",["a\\u0000b"]]]'}, "filters"),
+    ({"filters": '[["matches","event:page",["("]]]'}, "regular expression"),
+    ({"metric": "revenue"}, "metric"),
+    ({"period": "5y"}, "period"),
+    ({"period": "custom"}, "start_date"),
+    ({"start_date": "2026-02-30", "end_date": "2026-03-01"}, "start_date"),
+    ({"start_date": "2026-03-05", "end_date": "2026-03-01"}, "date_range"),
+    ({"start_date": "2020-01-01", "end_date": "2026-03-01"}, "date_range"),
+    ({"start_date": "0001-01-01", "end_date": "0001-01-05", "compare": "yoy"}, "compare"),
+    ({"start_date": "\uff12\uff10\uff12\uff16-03-01", "end_date": "2026-03-02"}, "start_date"),
+    ({"period": "12m", "interval": "hour"}, "time:hour"),
+    ({"compare": "last_week"}, "compare"),
+    ({"include_bots": "maybe"}, "include_bots"),
+    ({"interval": "minute"}, "interval"),
+    ({"pages_tab": "secret"}, "pages_tab"),
+    ({"prop": "a b"}, "prop"),
+]
+
+
+@pytest.mark.parametrize("route", ROUTES)
+@pytest.mark.parametrize(("params", "named"), HOSTILE)
+def test_hostile_parameters_get_a_helpful_400_page(dataset, owner_client, route, params, named):
+    if named == "time:hour" and route != "site-dashboard":
+        return  # only the dashboard draws the chart by interval
+    if route == "site-realtime" and named in ("date_range", "compare"):
+        return  # realtime's window is not the period
+    response = owner_client.get(route_url(route, dataset), params)
+    assert response.status_code == 400, response.content[:300]
+    assert response["Content-Type"].startswith("text/html")
+    assert named in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"page": "0"},
+        {"page": "abc"},
+        {"page": "9" * 5000},
+        {"page": "²"},
+        {"search": "x" * 101},
+        {"search": "a\x00b"},
+    ],
+)
+def test_hostile_breakdown_parameters(dataset, owner_client, params):
+    response = owner_client.get(f"/sites/{dataset.pk}/breakdowns/pages", params)
+    assert response.status_code == 400
+
+
+def test_unknown_breakdowns_and_panels_are_404(dataset, owner_client):
+    for route in ("site-breakdown", "site-breakdown-csv", "site-panel"):
+        url = route_url(route, dataset, slug="secrets", panel="secrets")
+        assert owner_client.get(url).status_code == 404
+
+
+def test_a_site_without_events_shows_its_snippet(tenant, owner_client, settings):
+    website = website_make(account=tenant.account, domain="new.example")
+    content = owner_client.get(f"/sites/{website.pk}/").content.decode()
+    assert "Waiting for the first event" in content
+    assert escape(
+        f'data-id="{website.pk}" src="{settings.TRAILMARK_PUBLIC_URL}/js/tracker.js"'
+    ) in (content)
+
+
+def test_a_site_with_events_shows_no_snippet_even_for_an_empty_period(dataset, owner_client):
+    content = owner_client.get(f"/sites/{dataset.pk}/", {"period": "yesterday"})
+    assert "Waiting for the first event" not in content.content.decode()
+    older = owner_client.get(
+        f"/sites/{dataset.pk}/", {"start_date": "2025-01-01", "end_date": "2025-01-31"}
+    )
+    assert older.status_code == 200
+    assert "Waiting for the first event" not in older.content.decode()
+
+
+def test_a_breakdown_in_full_searches_and_pages(dataset, owner_client):
+    response = owner_client.get(f"/sites/{dataset.pk}/breakdowns/pages", {"search": "BLOG"})
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "/blog/a" in content and "/blog/b" in content
+    assert "/pricing" not in content
+    assert "2 rows, page 1 of 1" in content
+
+
+def test_the_csv_export_is_every_row_of_the_engine(dataset, owner_client):
+    response = owner_client.get(
+        f"/sites/{dataset.pk}/breakdowns/channels.csv", {"period": "7d", "search": "o"}
+    )
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == (
+        'attachment; filename="channels-example.com-2026-03-04-2026-03-10.csv"'
+    )
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows == [
+        ["visit:channel", "visitors", "visits"],
+        ["Organic Search", "2", "2"],
+        ["Social", "2", "2"],
+    ]
+
+
+def test_clicking_a_row_link_adds_its_filter_and_keeps_the_others(dataset, owner_client):
+    filters = json.dumps([["is", "visit:device", ["mobile"]]])
+    content = owner_client.get(
+        f"/sites/{dataset.pk}/", {"filters": filters, "sources_tab": "referrers"}
+    ).content.decode()
+    expected = json.dumps(
+        [["is", "visit:device", ["mobile"]], ["is", "visit:source", ["t.co"]]],
+        separators=(",", ":"),
+    )
+    assert f"filters={quote(expected, safe='')}&amp;sources_tab=referrers" in content
+
+
+def test_a_render_runs_a_bounded_number_of_statements(
+    dataset, owner_client, django_assert_max_num_queries
+):
+    # Session and user, the top stats (2), chart (2), six panels (2 each), realtime.
+    with django_assert_max_num_queries(20):
+        assert owner_client.get(f"/sites/{dataset.pk}/").status_code == 200
+
+
+def test_a_shared_view_keeps_its_locked_filters(dataset, rf):
+    """What a shared link gets (its routes are the sites pages'): the filters locked in apply to
+    every figure and cannot be removed; the embed has no header."""
+    locked = filters_parse([["is", "visit:device", ["mobile"]]])
+    request = rf.get("/", {"filters": json.dumps([["is", "visit:source", ["t.co"]]])})
+    content = pages.dashboard_page(
+        request, website=dataset, locked=locked, mode="shared"
+    ).content.decode()
+    # V2 only (mobile, from t.co), a visitor on each of two days.
+    assert 'data-metric="visitors" data-value="2"' in content
+    assert "Device is mobile" in content
+    assert 'aria-label="Remove filter Device is mobile"' not in content
+    assert 'aria-label="Remove filter Referrer is t.co"' in content
+    assert content.count('class="site-header"') == 1
+    embed = pages.dashboard_page(rf.get("/"), website=dataset, locked=locked, mode="embed")
+    assert 'class="site-header"' not in embed.content.decode()
