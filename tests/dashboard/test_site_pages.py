@@ -10,15 +10,21 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import URLPattern, reverse
 
+from dashboard import site_urls
 from dashboard.site_selectors import website_query_run
 from reports import params as report_params
+from sharing import urls as sharing_urls
+from sharing.models import SharedLink
+from sharing.services import shared_link_create
 from tests.factories import signed_in_client, website_make
 from tests.reports.factories import event_build, events_insert
 from websites.models import Website
 from websites.selectors import website_tracker_snippet
 
-# Two queries of the engine (30 days by day, today), each a day split, a plan and its statement.
+# Two queries of the engine (30 days by day, today), each its day split and its statement, and
+# for a site without visitors in 30 days the two look-ups of whether it ever had events.
 QUERIES_PER_SITE = 6
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)  # 07:00 in New York
 
@@ -264,3 +270,35 @@ def test_every_form_needs_its_csrf_token(tenant, website):
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
     data = {**_settings(website, domain="b.example"), "csrfmiddlewaretoken": token}
     assert client.post(settings_url, data).status_code == 302
+
+
+def _site_routes() -> list[URLPattern]:
+    """Every route of the sites and shared-link management pages under one website."""
+    patterns = [*site_urls.urlpatterns, *sharing_urls.urlpatterns]
+    return [
+        pattern
+        for pattern in patterns
+        if isinstance(pattern, URLPattern) and "website_id" in pattern.pattern.converters
+    ]
+
+
+@pytest.mark.parametrize("route", _site_routes(), ids=lambda route: route.name)
+def test_every_site_route_is_not_found_for_another_account(other_tenant, website, route):
+    """Walks the URLconf: a route added later is covered without touching this test. Every
+    route takes POST (a form or an action); GET is a 404 too where the route shows a page."""
+    link = shared_link_create(website=website)
+    values = {"website_id": website.pk, "share_id": link.pk}
+    url = reverse(route.name, kwargs={key: values[key] for key in route.pattern.converters})
+    client = signed_in_client(other_tenant.user)
+    assert client.post(url, {"domain": "x.example", "label": "x"}).status_code == 404
+    assert client.get(url).status_code in (404, 405)  # 405: an action, POST only
+    assert Website.objects.get(pk=website.pk).domain == "example.com"
+    assert SharedLink.objects.get().revoked_at is None
+
+
+def test_a_site_quiet_for_30_days_is_not_said_to_wait_for_its_first_event(tenant):
+    website = website_make(account=tenant.account, domain="old.example")
+    events_insert([event_build(website, "2025-12-01 10:00:00", 1)])
+    html = signed_in_client(tenant.user).get("/sites/").content.decode()
+    assert "No visitors in the last 30 days" in html
+    assert "Waiting for the first event" not in html
