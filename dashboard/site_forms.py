@@ -4,6 +4,7 @@ the services then save (and refuse a domain already in the account)."""
 import json
 
 from django import forms
+from django.forms.fields import InvalidJSONInput
 
 from websites.models import Website
 from websites.validators import (
@@ -36,6 +37,20 @@ class WebsiteAddForm(forms.Form):
 
 class JSONListField(forms.JSONField):
     """A JSON list as the API takes it, shown one item a line; empty shows empty."""
+
+    # json recurses once per level: text nested past Python's stack is refused, and shown back
+    # as it was typed.
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except RecursionError:
+            raise forms.ValidationError("Enter valid JSON: it is nested too deep.") from None
+
+    def bound_data(self, data, initial):
+        try:
+            return super().bound_data(data, initial)
+        except RecursionError:
+            return InvalidJSONInput(data)
 
     def prepare_value(self, value):
         if not value:

@@ -152,6 +152,7 @@ def _password_gate(request: HttpRequest, shared_link: SharedLink) -> HttpRespons
             shared_link=shared_link, password=form.cleaned_data["password"]
         ):
             unlocked = request.session.get(SESSION_UNLOCKED_KEY, [])
+            request.session.cycle_key()  # a new key for what the session may now open
             request.session[SESSION_UNLOCKED_KEY] = [*unlocked, str(shared_link.pk)]
             return redirect(request.get_full_path())
         rate_limit_hit(request, group=PASSWORD_FAILURES_GROUP, key=client, rate=rate)
@@ -177,5 +178,5 @@ def _initial_filters(request: HttpRequest) -> dict:
     """The dashboard's "share this view" passes its current `filters` to lock them in."""
     try:
         return {"filters": json.loads(request.GET.get("filters", ""))}
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested past Python's stack
         return {}

@@ -214,6 +214,8 @@ def test_settings_edits_persist_through_the_service(tenant, website, monkeypatch
         ({"content_groups": '[{"name": "Blog", "pattern": "blog"}]'}, "content_groups"),
         ({"content_groups": '[{"name": " Blog", "pattern": "/b"}]'}, "content_groups"),
         ({"content_groups": '[{"name": "B\\u0000", "pattern": "/b"}]'}, "content_groups"),
+        ({"content_groups": "[" * 5000}, "content_groups"),
+        ({"content_groups": "[" * 100 + "]" * 100}, "content_groups"),
         ({"excluded_ips": "10.0.0.0/8\nnot-an-ip"}, "excluded_ips"),
         ({"excluded_ips": "\n".join(["10.0.0.1"] * 1001)}, "excluded_ips"),
     ],
