@@ -178,7 +178,7 @@ def test_seed_demo_prints_who_signs_in_to_the_dashboard():
 
 
 def test_seed_demo_site_fills_every_panel_in_its_own_time_zone():
-    from dashboard.selectors import BREAKDOWNS
+    from dashboard.selectors import BREAKDOWNS, realtime_figures
     from dashboard.site_selectors import website_query_run
 
     run("seed_demo")
@@ -197,6 +197,7 @@ def test_seed_demo_site_fills_every_panel_in_its_own_time_zone():
         body={"date_range": "30d", "metrics": ["visitors"], "compare": "previous_period"},
     )
     assert previous["results"][0]["comparison"]["metrics"][0] > 0
+    assert realtime_figures(website=website, filters=()).active_visitors > 0
 
 
 def test_seed_demo_operator_password_passes_the_validators():

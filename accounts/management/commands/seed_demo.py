@@ -1,5 +1,6 @@
 import secrets
 from datetime import timedelta
+from itertools import chain
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -26,6 +27,7 @@ DEMO_TIMEZONE = "Europe/Berlin"
 # Two 30-day periods: the dashboard's default view compared with the previous period.
 DEMO_DAYS = 60
 DEMO_VISITS = 6000
+DEMO_RECENT_VISITS = 12
 
 
 class Command(BaseCommand):
@@ -52,12 +54,23 @@ class Command(BaseCommand):
             website_update(website=website, timezone=DEMO_TIMEZONE)
         if not Event.objects.filter(website=website).exists():
             now = timezone.now()
-            lines = demo_visit_lines(
-                website_id=str(website.id),
-                host=website.domain,
-                start=now - timedelta(days=DEMO_DAYS),
-                end=now,
-                visits=DEMO_VISITS,
+            lines = chain(
+                demo_visit_lines(
+                    website_id=str(website.id),
+                    host=website.domain,
+                    start=now - timedelta(days=DEMO_DAYS),
+                    end=now,
+                    visits=DEMO_VISITS,
+                ),
+                # A few visits of the last minutes, for the realtime panel of a fresh demo.
+                demo_visit_lines(
+                    website_id=str(website.id),
+                    host=website.domain,
+                    start=now - timedelta(minutes=20),
+                    end=now,
+                    visits=DEMO_RECENT_VISITS,
+                    seed=2,
+                ),
             )
             *_, imported = events_import(lines)
             self.stdout.write(f"Demo traffic: {imported.imported} events over {DEMO_DAYS} days.")
