@@ -4,7 +4,7 @@ the query engine, every write through `websites.services`."""
 import json
 import re
 from datetime import UTC, datetime
-from html import escape
+from html import escape, unescape
 
 import pytest
 from django.db import connection
@@ -304,3 +304,13 @@ def test_a_site_quiet_for_30_days_is_not_said_to_wait_for_its_first_event(tenant
     html = signed_in_client(tenant.user).get("/sites/").content.decode()
     assert "No visitors in the last 30 days" in html
     assert "Waiting for the first event" not in html
+
+
+def test_the_owners_dashboard_links_to_settings_and_shares_the_view(tenant, website):
+    filters = json.dumps([["is", "visit:browser", ["Safari"]]], separators=(",", ":"))
+    html = signed_in_client(tenant.user).get(f"/sites/{website.pk}/", {"filters": filters})
+    html = html.content.decode()
+    assert f'href="/sites/{website.pk}/settings/"' in html
+    share = re.search(rf'href="(/sites/{website.pk}/shares/[^"]*)"', html).group(1)
+    form = signed_in_client(tenant.user).get(unescape(share)).context["form"]
+    assert json.loads(form["filters"].value()) == json.loads(filters)
