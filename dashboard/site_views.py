@@ -13,7 +13,6 @@ from accounts.sessions import sign_in_required
 from dashboard.site_forms import WebsiteAddForm, WebsiteSettingsForm
 from dashboard.site_selectors import site_summary
 from websites import services
-from websites.models import Website
 from websites.selectors import website_list, website_tracker_snippet
 
 SPARKLINE_WIDTH, SPARKLINE_HEIGHT = 120, 32
@@ -34,16 +33,15 @@ def sites_list(request: HttpRequest) -> HttpResponse:
 def site_add(request: HttpRequest) -> HttpResponse:
     form = WebsiteAddForm(request.POST or None)
     if form.is_valid():
-        website = _saved(
-            form,
-            lambda: services.website_create(
+        try:
+            website = services.website_create(
                 account=request.account_user.account, **form.cleaned_data
-            ),
-        )
-        if website is not None:
+            )
+        except ValidationError as error:  # the domain is already in the account
+            form.add_error(None, error)
+        else:
             messages.success(
-                request,
-                f"{website.domain} is added: put its snippet on every page of the site.",
+                request, f"{website.domain} is added: put its snippet on every page of the site."
             )
             return redirect("site_settings", website_id=website.pk)
     return render(request, "dashboard/sites/add.html", {"form": form})
@@ -52,11 +50,16 @@ def site_add(request: HttpRequest) -> HttpResponse:
 @sign_in_required
 @require_http_methods(["GET", "POST"])
 def site_settings(request: HttpRequest, website_id) -> HttpResponse:
-    website = _website(request, website_id)
+    website = get_object_or_404(website_list(user=request.account_user), pk=website_id)
     form = WebsiteSettingsForm.for_website(website, data=request.POST or None)
     if form.is_valid():
         changes = {field: form.cleaned_data[field] for field in form.changed_data}
-        if not changes or _saved(form, lambda: services.website_update(website=website, **changes)):
+        try:
+            if changes:
+                services.website_update(website=website, **changes)
+        except ValidationError as error:  # the new domain is already in the account
+            form.add_error(None, error)
+        else:
             messages.success(request, "Settings saved.")
             return redirect("site_settings", website_id=website.pk)
     context = {
@@ -77,17 +80,3 @@ def _sparkline(days: list[tuple[str, int]]) -> dict:
         for index, (_, visitors) in enumerate(days)
     )
     return {"points": points, "peak": peak, "width": SPARKLINE_WIDTH, "height": SPARKLINE_HEIGHT}
-
-
-def _website(request: HttpRequest, website_id) -> Website:
-    return get_object_or_404(website_list(user=request.account_user), pk=website_id)
-
-
-def _saved(form, save):
-    """What `save()` returns, or None with the service's refusal (a domain already in the
-    account) shown on the form."""
-    try:
-        return save()
-    except ValidationError as error:
-        form.add_error(None, error)
-        return None

@@ -1,5 +1,5 @@
 """Shared links: the owner's management page under the site (signed in, tenancy-scoped), and the
-public `/share/<token>` page that anyone holding the link opens without signing in."""
+public pages under `/share/<token>/` that anyone holding the link opens without signing in."""
 
 import json
 from functools import wraps
@@ -20,7 +20,6 @@ from dashboard.selectors import DIMENSION_LABELS
 from sharing import selectors, services
 from sharing.forms import SharedLinkForm, SharedLinkPasswordForm
 from sharing.models import SharedLink
-from websites.models import Website
 from websites.selectors import website_list
 
 PASSWORD_FAILURES_GROUP = "share-password-failures"
@@ -31,7 +30,7 @@ SESSION_UNLOCKED_KEY = "_shared_links_unlocked"
 @sign_in_required
 @require_http_methods(["GET", "POST"])
 def shares_list(request: HttpRequest, website_id) -> HttpResponse:
-    website = _website(request, website_id)
+    website = get_object_or_404(website_list(user=request.account_user), pk=website_id)
     form = SharedLinkForm(request.POST or None, initial=_initial_filters(request))
     if form.is_valid():
         try:
@@ -62,7 +61,7 @@ def shares_list(request: HttpRequest, website_id) -> HttpResponse:
 @sign_in_required
 @require_POST
 def share_revoke(request: HttpRequest, website_id, share_id) -> HttpResponse:
-    website = _website(request, website_id)
+    website = get_object_or_404(website_list(user=request.account_user), pk=website_id)
     shared_link = get_object_or_404(selectors.shared_link_list(website=website), pk=share_id)
     services.shared_link_revoke(shared_link=shared_link)
     messages.success(request, f"“{shared_link}” is revoked: its link no longer opens anything.")
@@ -163,10 +162,6 @@ def _password_gate(request: HttpRequest, shared_link: SharedLink) -> HttpRespons
 
 def _unlocked(request: HttpRequest, shared_link: SharedLink) -> bool:
     return str(shared_link.pk) in request.session.get(SESSION_UNLOCKED_KEY, [])
-
-
-def _website(request: HttpRequest, website_id) -> Website:
-    return get_object_or_404(website_list(user=request.account_user), pk=website_id)
 
 
 def _share_url(request: HttpRequest, shared_link: SharedLink, *, embed: bool = False) -> str:
