@@ -16,7 +16,7 @@ class SharedLinkQuerySet(models.QuerySet):
 
 
 class SharedLink(models.Model):
-    """A read-only link to one website's dashboard, opened without signing in (`/share/<token>`).
+    """A read-only link to one website's dashboard, opened without signing in (`/share/<token>/`).
 
     The token is the link's only credential besides the optional password: unguessable, shown to
     the owner, who can revoke it. `filters` (the query engine's JSON) are applied to every figure

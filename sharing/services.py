@@ -6,6 +6,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from psycopg.errors import InvalidRegularExpression
 
+from analytics_site.api.exceptions import database_error
 from sharing.models import TOKEN_BYTES, SharedLink
 from stats.errors import QueryError
 from stats.filters import PATTERN_OPERATORS, Filter, filter_as_json, filter_leaves, filters_parse
@@ -54,10 +55,11 @@ def _patterns_check(filters: tuple[Filter, ...]) -> None:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SELECT '' ~ pattern FROM unnest(%s::text[]) AS pattern", [patterns])
     except DatabaseError as error:
-        if not isinstance(error.__cause__, InvalidRegularExpression):
+        regex = database_error(error, InvalidRegularExpression)
+        if regex is None:
             raise
-        message = error.__cause__.diag.message_primary
-        raise ValidationError({"filters": f"invalid regular expression ({message})"}) from None
+        message = f"invalid regular expression ({regex.diag.message_primary})"
+        raise ValidationError({"filters": message}) from None
 
 
 def shared_link_revoke(*, shared_link: SharedLink) -> None:
