@@ -167,6 +167,7 @@ def breakdown_page(
             breakdown=breakdown,
             search=search,
             page=page,
+            page_rows=selectors.BREAKDOWN_PAGE_ROWS,
         )
         pages = max(1, -(-table.total_rows // selectors.BREAKDOWN_PAGE_ROWS))
         context = {

@@ -375,9 +375,9 @@ def breakdown_build(
     state: DashboardState,
     locked: tuple[Filter, ...],
     breakdown: Breakdown,
+    page_rows: int,
     search: str | None = None,
     page: int = 1,
-    page_rows: int = BREAKDOWN_PAGE_ROWS,
 ) -> tuple[Table, DateRange]:
     """One page of a breakdown's rows (`search`: values containing it, whatever the case), with
     their shares of the period's visitors. Raises QueryError."""

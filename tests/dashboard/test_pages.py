@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Role
-from dashboard import pages
+from dashboard import pages, selectors
 from dashboard import urls as dashboard_urls
 from stats.filters import filters_parse
 from tests.factories import account_make, session_signed_in, user_make, website_make
@@ -147,6 +147,19 @@ def test_a_breakdown_in_full_searches_and_pages(dataset, owner_client):
     assert "/blog/a" in content and "/blog/b" in content
     assert "/pricing" not in content
     assert "2 rows, page 1 of 1" in content
+
+
+def test_a_breakdown_in_full_pages_through_the_engines_rows(dataset, owner_client, monkeypatch):
+    monkeypatch.setattr(selectors, "BREAKDOWN_PAGE_ROWS", 2)
+    url = route_url("site-breakdown", dataset)
+    second = owner_client.get(url, {"page": "2"}).content.decode()
+    third = owner_client.get(url, {"page": "3"}).content.decode()
+    # Top pages by visitors: /pricing 5, / 4, /blog/a 3, /signup 3, /blog/b 1.
+    assert "5 rows, page 2 of 3" in second
+    assert ">/blog/a</a>" in second and ">/signup</a>" in second and ">/pricing</a>" not in second
+    assert 'rel="prev"' in second and 'rel="next"' in second
+    assert ">/blog/b</a>" in third and 'rel="next"' not in third
+    assert "No rows." in owner_client.get(url, {"page": "4"}).content.decode()
 
 
 def test_the_csv_export_is_every_row_of_the_engine(dataset, owner_client):
