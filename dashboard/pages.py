@@ -67,8 +67,13 @@ def _answered(request: HttpRequest, mode: Mode, build) -> HttpResponse:
             problem = PageError(503, "This view took too long: try a shorter period.")
         else:
             raise
-    context = {"message": problem.message, "status": problem.status, "layout": _layout(mode)}
-    return render(request, "dashboard/problem.html", context, status=problem.status)
+    return problem_page(request, status=problem.status, message=problem.message, mode=mode)
+
+
+def problem_page(request: HttpRequest, *, status: int, message: str, mode: Mode) -> HttpResponse:
+    """The page of a request the dashboard cannot answer, saying why."""
+    context = {"message": message, "status": status, "layout": _layout(mode)}
+    return render(request, "dashboard/problem.html", context, status=status)
 
 
 def _state(request: HttpRequest) -> DashboardState:

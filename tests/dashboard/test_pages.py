@@ -48,6 +48,8 @@ def test_signed_out_visitors_are_sent_to_sign_in(dataset, route):
 def test_a_user_of_another_account_gets_404(dataset, other_tenant, route):
     response = signed_in_client(other_tenant.user).get(route_url(route, dataset))
     assert response.status_code == 404
+    assert "No such website." in response.content.decode()
+    assert f">{dataset.domain}<" not in response.content.decode()
 
 
 @pytest.mark.parametrize("route", ROUTES)
@@ -55,6 +57,15 @@ def test_the_owner_and_an_admin_see_it(dataset, owner_client, route):
     admin, _ = user_make(role=Role.ADMIN, account=account_make())
     assert owner_client.get(route_url(route, dataset)).status_code == 200
     assert signed_in_client(admin).get(route_url(route, dataset)).status_code == 200
+
+
+def test_the_properties_tab_asks_for_its_property(dataset, owner_client):
+    url = route_url("site-dashboard", dataset)
+    without = owner_client.get(url, {"events_tab": "properties"}).content.decode()
+    assert "Name a property of your custom events." in without
+    assert 'name="events_tab" value="properties"' in without  # the form keeps the tab
+    named = owner_client.get(url, {"events_tab": "properties", "prop": "plan"}).content.decode()
+    assert 'data-dimension="event:props:plan"' in named
 
 
 def test_only_get_is_answered(dataset, owner_client):
