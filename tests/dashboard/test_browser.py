@@ -139,9 +139,9 @@ def opened(context: BrowserContext, url: str) -> tuple[Page, list[str]]:
     return page, errors
 
 
-def screenshot(page: Page, name: str) -> None:
+def screenshot(page: Page, name: str, *, full_page: bool = True) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=full_page)
 
 
 def test_top_stats_period_and_compare_are_the_query_apis(live_server, site, session_key):
@@ -175,6 +175,7 @@ def test_top_stats_period_and_compare_are_the_query_apis(live_server, site, sess
             "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
         screenshot(phone_page, "dashboard-phone")
+        screenshot(phone_page, "dashboard-phone-first-screen", full_page=False)
 
     assert shown_30d == {metric: [value, None] for metric, (value, _) in expected_30d.items()}
     assert shown_7d == expected_7d
