@@ -16,11 +16,11 @@ from psycopg.errors import InvalidRegularExpression, QueryCanceled
 
 from analytics_site.api.exceptions import database_error
 from dashboard import selectors
-from dashboard.params import CUSTOM, TOP_STATS, DashboardState, StateError, state_parse
+from dashboard.params import CUSTOM, DashboardState, StateError, state_parse
 from reports.api.renderers import ReportCSVRenderer, query_csv_response
 from stats.errors import QueryError
 from stats.filters import Filter
-from stats.time import COMPARES, PERIODS
+from stats.time import PERIODS
 from websites.models import Website
 from websites.selectors import website_tracker_snippet
 
@@ -116,6 +116,7 @@ def dashboard_page(
                 website=website, filters=selectors.page_filters(state=state, locked=locked)
             ),
             "chart_json": dashboard.chart.as_json(),
+            "chart_rows": dashboard.chart.rows(state.metric),
             "snippet": None if dashboard.has_events else website_tracker_snippet(website=website),
         }
         return render(request, "dashboard/site.html", context)
@@ -253,8 +254,6 @@ def _common(
         "chips": [(node, None) for node in locked]
         + [(node, state.without_filter(i).href()) for i, node in enumerate(state.filters)],
         "dimension_labels": selectors.DIMENSION_LABELS,
-        "top_stat_names": TOP_STATS,
-        "compare_choices": COMPARES,
     }
 
 

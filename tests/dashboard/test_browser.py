@@ -162,6 +162,7 @@ def test_top_stats_period_and_compare_are_the_query_apis(live_server, site, sess
         comparison = page.text_content("[data-comparison]")
         page.click(".top-stats [data-metric='pageviews']")  # the chart switches in place
         chart_title = page.text_content("#chart-title")
+        table_caption = page.text_content(".chart-table caption")
         url_after_metric = page.url
         screenshot(page, "dashboard-7d-compared")
         page.click("nav.compare a[data-compare='yoy']")
@@ -181,6 +182,7 @@ def test_top_stats_period_and_compare_are_the_query_apis(live_server, site, sess
     assert shown_7d == expected_7d
     assert comparison == "2026-02-25 to 2026-03-03"
     assert chart_title == "Pageviews"
+    assert table_caption == "Pageviews by day"
     assert "metric=pageviews" in url_after_metric
     assert shown_yoy == expected_yoy
     assert phone_shown == expected_7d  # the link reproduces the view

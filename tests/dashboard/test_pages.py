@@ -225,3 +225,12 @@ def test_a_shared_view_keeps_its_locked_filters(dataset, rf):
     assert content.count('class="site-header"') == 1
     embed = pages.dashboard_page(rf.get("/"), website=dataset, locked=locked, mode="embed")
     assert 'class="site-header"' not in embed.content.decode()
+
+
+def test_the_chart_is_also_a_table_without_javascript(dataset, owner_client):
+    content = owner_client.get(
+        route_url("site-dashboard", dataset), {"period": "7d", "metric": "pageviews"}
+    ).content.decode()
+    assert "<caption>Pageviews by day</caption>" in content
+    assert '<tr><th scope="row">2026-03-08</th><td>7</td></tr>' in content
+    assert '<tr><th scope="row">2026-03-07</th><td>0</td></tr>' in content
