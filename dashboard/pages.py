@@ -16,11 +16,11 @@ from psycopg.errors import InvalidRegularExpression, QueryCanceled
 
 from analytics_site.api.exceptions import database_error
 from dashboard import selectors
-from dashboard.params import CUSTOM, TOP_STATS, DashboardState, StateError, state_parse
+from dashboard.params import CUSTOM, DashboardState, StateError, state_parse
 from reports.api.renderers import ReportCSVRenderer, query_csv_response
 from stats.errors import QueryError
 from stats.filters import Filter
-from stats.time import COMPARES, PERIODS
+from stats.time import PERIODS
 from websites.models import Website
 from websites.selectors import website_tracker_snippet
 
@@ -67,8 +67,13 @@ def _answered(request: HttpRequest, mode: Mode, build) -> HttpResponse:
             problem = PageError(503, "This view took too long: try a shorter period.")
         else:
             raise
-    context = {"message": problem.message, "status": problem.status, "layout": _layout(mode)}
-    return render(request, "dashboard/problem.html", context, status=problem.status)
+    return problem_page(request, status=problem.status, message=problem.message, mode=mode)
+
+
+def problem_page(request: HttpRequest, *, status: int, message: str, mode: Mode) -> HttpResponse:
+    """The page of a request the dashboard cannot answer, saying why."""
+    context = {"message": message, "status": status, "layout": _layout(mode)}
+    return render(request, "dashboard/problem.html", context, status=status)
 
 
 def _state(request: HttpRequest) -> DashboardState:
@@ -111,6 +116,7 @@ def dashboard_page(
                 website=website, filters=selectors.page_filters(state=state, locked=locked)
             ),
             "chart_json": dashboard.chart.as_json(),
+            "chart_rows": dashboard.chart.rows(state.metric),
             "snippet": None if dashboard.has_events else website_tracker_snippet(website=website),
         }
         return render(request, "dashboard/site.html", context)
@@ -167,6 +173,7 @@ def breakdown_page(
             breakdown=breakdown,
             search=search,
             page=page,
+            page_rows=selectors.BREAKDOWN_PAGE_ROWS,
         )
         pages = max(1, -(-table.total_rows // selectors.BREAKDOWN_PAGE_ROWS))
         context = {
@@ -247,8 +254,6 @@ def _common(
         "chips": [(node, None) for node in locked]
         + [(node, state.without_filter(i).href()) for i, node in enumerate(state.filters)],
         "dimension_labels": selectors.DIMENSION_LABELS,
-        "top_stat_names": TOP_STATS,
-        "compare_choices": COMPARES,
     }
 
 

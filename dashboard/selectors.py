@@ -179,6 +179,12 @@ class Chart:
     previous_labels: list[str] | None = None
     previous: dict[str, list] | None = None
 
+    def rows(self, metric: str) -> list[tuple]:
+        """(label, value, compared label, compared value) per bucket, for the chart's table."""
+        previous_labels = self.previous_labels or [None] * len(self.labels)
+        previous = (self.previous or {}).get(metric) or [None] * len(self.labels)
+        return list(zip(self.labels, self.series[metric], previous_labels, previous, strict=False))
+
     def as_json(self) -> dict:
         return {
             "labels": self.labels,
@@ -375,9 +381,9 @@ def breakdown_build(
     state: DashboardState,
     locked: tuple[Filter, ...],
     breakdown: Breakdown,
+    page_rows: int,
     search: str | None = None,
     page: int = 1,
-    page_rows: int = BREAKDOWN_PAGE_ROWS,
 ) -> tuple[Table, DateRange]:
     """One page of a breakdown's rows (`search`: values containing it, whatever the case), with
     their shares of the period's visitors. Raises QueryError."""

@@ -1,9 +1,10 @@
 """The signed-in owner's dashboard of one website: the website through the caller's tenancy
-(another account's is a 404, never a 403), then the shared pages of `dashboard.pages`."""
+(another account's is a 404 page, never a 403), then the shared pages of `dashboard.pages`."""
 
+from functools import wraps
 from uuid import UUID
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
 from accounts.sessions import sign_in_required
@@ -11,41 +12,41 @@ from dashboard import pages
 from websites.models import Website
 
 
-def _website(request: HttpRequest, website_id: UUID) -> Website:
-    website = Website.objects.for_user(request.account_user).filter(pk=website_id).first()
-    if website is None:
-        raise Http404("Website not found.")
-    return website
+def owned_website_view(view):
+    """GET only, signed in, and the website one of the caller's: `view(request, website, …)`."""
+
+    @require_GET
+    @sign_in_required
+    @wraps(view)
+    def website_view(request: HttpRequest, website_id: UUID, **kwargs) -> HttpResponse:
+        website = Website.objects.for_user(request.account_user).filter(pk=website_id).first()
+        if website is None:
+            return pages.problem_page(request, status=404, message="No such website.", mode="owner")
+        return view(request, website, **kwargs)
+
+    return website_view
 
 
-@require_GET
-@sign_in_required
-def site_dashboard(request: HttpRequest, website_id: UUID) -> HttpResponse:
-    return pages.dashboard_page(request, website=_website(request, website_id), mode="owner")
+@owned_website_view
+def site_dashboard(request: HttpRequest, website: Website) -> HttpResponse:
+    return pages.dashboard_page(request, website=website, mode="owner")
 
 
-@require_GET
-@sign_in_required
-def site_breakdown(request: HttpRequest, website_id: UUID, slug: str) -> HttpResponse:
-    website = _website(request, website_id)
+@owned_website_view
+def site_panel(request: HttpRequest, website: Website, panel: str) -> HttpResponse:
+    return pages.panel_fragment(request, website=website, panel_slug=panel, mode="owner")
+
+
+@owned_website_view
+def site_breakdown(request: HttpRequest, website: Website, slug: str) -> HttpResponse:
     return pages.breakdown_page(request, website=website, slug=slug, mode="owner")
 
 
-@require_GET
-@sign_in_required
-def site_breakdown_csv(request: HttpRequest, website_id: UUID, slug: str) -> HttpResponse:
-    website = _website(request, website_id)
+@owned_website_view
+def site_breakdown_csv(request: HttpRequest, website: Website, slug: str) -> HttpResponse:
     return pages.breakdown_csv(request, website=website, slug=slug, mode="owner")
 
 
-@require_GET
-@sign_in_required
-def site_realtime(request: HttpRequest, website_id: UUID) -> HttpResponse:
-    return pages.realtime_fragment(request, website=_website(request, website_id), mode="owner")
-
-
-@require_GET
-@sign_in_required
-def site_panel(request: HttpRequest, website_id: UUID, panel: str) -> HttpResponse:
-    website = _website(request, website_id)
-    return pages.panel_fragment(request, website=website, panel_slug=panel, mode="owner")
+@owned_website_view
+def site_realtime(request: HttpRequest, website: Website) -> HttpResponse:
+    return pages.realtime_fragment(request, website=website, mode="owner")

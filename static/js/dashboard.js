@@ -55,20 +55,25 @@
     return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
   }
 
-  function tableRows(metric, interval) {
+  // The chart's table, for another metric (the server wrote the first one's).
+  function tableRows(metric, title) {
     const body = document.getElementById("chart-rows");
     if (!body) return;
+    const table = body.closest("table");
+    table.caption.textContent = title + " by " + chartElement.dataset.interval;
+    table.tHead.rows[0].cells[1].textContent = title;
+    if (chartData.previous) table.tHead.rows[0].cells[3].textContent = title + " then";
     body.textContent = "";
     chartData.labels.forEach(function (label, index) {
       const row = body.insertRow();
       const head = document.createElement("th");
       head.scope = "row";
-      head.textContent = longLabel(label, interval);
+      head.textContent = label;
       row.appendChild(head);
       row.insertCell().textContent = metricText(metric, chartData.series[metric][index]);
       if (chartData.previous) {
         const before = chartData.previous_labels[index];
-        row.insertCell().textContent = before ? longLabel(before, interval) : "";
+        row.insertCell().textContent = before || "";
         row.insertCell().textContent = before ? metricText(metric, chartData.previous[metric][index]) : "";
       }
     });
@@ -150,7 +155,6 @@
     chartElement.setAttribute("role", "img");
     chartElement.setAttribute("aria-label", "Chart of " + metric.replace(/_/g, " ") + " by " + interval +
                               " (the same figures are in the table below)");
-    tableRows(metric, interval);
   }
 
   // A state changed in place (the chart's metric, a panel's tab) is carried into the URL and
@@ -186,11 +190,12 @@
       stat.classList.toggle("selected", selected);
       if (selected) stat.setAttribute("aria-current", "true"); else stat.removeAttribute("aria-current");
     });
-    const title = document.getElementById("chart-title");
-    if (title) title.textContent = link.querySelector(".stat-label").textContent;
+    const title = link.querySelector(".stat-label").textContent;
+    document.getElementById("chart-title").textContent = title;
     chartElement.dataset.metric = metric;
     carry("metric", new URL(link.href).searchParams.get("metric"));
     drawChart(metric);
+    tableRows(metric, title);
   }
 
   async function loadTab(panel, link) {

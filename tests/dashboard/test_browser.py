@@ -22,7 +22,7 @@ from reports.params import queries_build
 from stats.query import query_parse
 from stats.runner import query_run
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, chromium_or_skip, chromium_required
-from tests.factories import session_signed_in
+from tests.factories import session_signed_in, website_make
 
 chromium_or_skip()
 
@@ -139,9 +139,9 @@ def opened(context: BrowserContext, url: str) -> tuple[Page, list[str]]:
     return page, errors
 
 
-def screenshot(page: Page, name: str) -> None:
+def screenshot(page: Page, name: str, *, full_page: bool = True) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=full_page)
 
 
 def test_top_stats_period_and_compare_are_the_query_apis(live_server, site, session_key):
@@ -162,6 +162,7 @@ def test_top_stats_period_and_compare_are_the_query_apis(live_server, site, sess
         comparison = page.text_content("[data-comparison]")
         page.click(".top-stats [data-metric='pageviews']")  # the chart switches in place
         chart_title = page.text_content("#chart-title")
+        table_caption = page.text_content(".chart-table caption")
         url_after_metric = page.url
         screenshot(page, "dashboard-7d-compared")
         page.click("nav.compare a[data-compare='yoy']")
@@ -175,11 +176,13 @@ def test_top_stats_period_and_compare_are_the_query_apis(live_server, site, sess
             "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
         screenshot(phone_page, "dashboard-phone")
+        screenshot(phone_page, "dashboard-phone-first-screen", full_page=False)
 
     assert shown_30d == {metric: [value, None] for metric, (value, _) in expected_30d.items()}
     assert shown_7d == expected_7d
     assert comparison == "2026-02-25 to 2026-03-03"
     assert chart_title == "Pageviews"
+    assert table_caption == "Pageviews by day"
     assert "metric=pageviews" in url_after_metric
     assert shown_yoy == expected_yoy
     assert phone_shown == expected_7d  # the link reproduces the view
@@ -290,4 +293,52 @@ def test_the_realtime_panel_shows_and_refreshes(live_server, site, session_key):
     # V8 and V11 in the last 30 minutes; the bot and the excluded visitor are not counted.
     assert first == refreshed == "2"
     assert pages_now == ["/", "/blog/a"]
+    assert errors == []
+
+
+def test_details_search_and_paging_empty_state_and_dark(live_server, site, session_key, tenant):
+    empty = website_make(account=tenant.account, domain="new.example")
+    expected = engine(
+        site,
+        date_range="30d",
+        metrics=["visitors", "pageviews"],
+        dimensions=["event:page"],
+        filters=[["contains", "event:page", ["BLOG"], {"case_sensitive": False}]],
+    )
+    expected_rows = [
+        [result["dimensions"][0], *map(str, result["metrics"])] for result in expected["results"]
+    ]
+    read_rows = """() => [...document.querySelectorAll('table.breakdown tbody tr')].map(row => [
+      row.querySelector('th').textContent.trim(),
+      ...[...row.querySelectorAll('td[data-value]')].map(cell => cell.dataset.value)])"""
+
+    with chromium() as browser:
+        page, errors = opened(
+            signed_in(browser, live_server, session_key), f"{live_server.url}/sites/{site.pk}/"
+        )
+        page.click("#panel-pages a[data-details]")
+        page.wait_for_url("**/breakdowns/pages**")
+        page.fill("input[name='search']", "BLOG")
+        page.press("input[name='search']", "Enter")
+        page.wait_for_url("**search=BLOG**")
+        searched = page.evaluate(read_rows)
+        screenshot(page, "breakdown-search")
+        page.click("table.breakdown tbody a >> nth=0")  # back to the dashboard, filtered
+        page.wait_for_url(lambda url: "/breakdowns/" not in url and "filters=" in url)
+        chips = page.locator(".chips .chip span:first-child").all_text_contents()
+
+        dark = signed_in(browser, live_server, session_key, color_scheme="dark")
+        empty_page = dark.new_page()
+        empty_page.goto(f"{live_server.url}/sites/{empty.pk}/")
+        snippet = empty_page.text_content("#tracker-snippet")
+        background = empty_page.evaluate("() => getComputedStyle(document.body).backgroundColor")
+        screenshot(empty_page, "empty-state-dark")
+        bad = empty_page.goto(f"{live_server.url}/sites/{site.pk}/?period=5y")
+        screenshot(empty_page, "bad-parameter")
+
+    assert searched == expected_rows
+    assert chips == ["Page is /blog/a"]
+    assert f'data-id="{empty.pk}"' in snippet
+    assert background == "rgb(15, 18, 23)"
+    assert bad.status == 400
     assert errors == []

@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Role
-from dashboard import pages
+from dashboard import pages, selectors
 from dashboard import urls as dashboard_urls
 from stats.filters import filters_parse
 from tests.factories import account_make, session_signed_in, user_make, website_make
@@ -48,6 +48,8 @@ def test_signed_out_visitors_are_sent_to_sign_in(dataset, route):
 def test_a_user_of_another_account_gets_404(dataset, other_tenant, route):
     response = signed_in_client(other_tenant.user).get(route_url(route, dataset))
     assert response.status_code == 404
+    assert "No such website." in response.content.decode()
+    assert f">{dataset.domain}<" not in response.content.decode()
 
 
 @pytest.mark.parametrize("route", ROUTES)
@@ -55,6 +57,15 @@ def test_the_owner_and_an_admin_see_it(dataset, owner_client, route):
     admin, _ = user_make(role=Role.ADMIN, account=account_make())
     assert owner_client.get(route_url(route, dataset)).status_code == 200
     assert signed_in_client(admin).get(route_url(route, dataset)).status_code == 200
+
+
+def test_the_properties_tab_asks_for_its_property(dataset, owner_client):
+    url = route_url("site-dashboard", dataset)
+    without = owner_client.get(url, {"events_tab": "properties"}).content.decode()
+    assert "Name a property of your custom events." in without
+    assert 'name="events_tab" value="properties"' in without  # the form keeps the tab
+    named = owner_client.get(url, {"events_tab": "properties", "prop": "plan"}).content.decode()
+    assert 'data-dimension="event:props:plan"' in named
 
 
 def test_only_get_is_answered(dataset, owner_client):
@@ -149,6 +160,19 @@ def test_a_breakdown_in_full_searches_and_pages(dataset, owner_client):
     assert "2 rows, page 1 of 1" in content
 
 
+def test_a_breakdown_in_full_pages_through_the_engines_rows(dataset, owner_client, monkeypatch):
+    monkeypatch.setattr(selectors, "BREAKDOWN_PAGE_ROWS", 2)
+    url = route_url("site-breakdown", dataset)
+    second = owner_client.get(url, {"page": "2"}).content.decode()
+    third = owner_client.get(url, {"page": "3"}).content.decode()
+    # Top pages by visitors: /pricing 5, / 4, /blog/a 3, /signup 3, /blog/b 1.
+    assert "5 rows, page 2 of 3" in second
+    assert ">/blog/a</a>" in second and ">/signup</a>" in second and ">/pricing</a>" not in second
+    assert 'rel="prev"' in second and 'rel="next"' in second
+    assert ">/blog/b</a>" in third and 'rel="next"' not in third
+    assert "No rows." in owner_client.get(url, {"page": "4"}).content.decode()
+
+
 def test_the_csv_export_is_every_row_of_the_engine(dataset, owner_client):
     response = owner_client.get(
         f"/sites/{dataset.pk}/breakdowns/channels.csv", {"period": "7d", "search": "o"}
@@ -201,3 +225,12 @@ def test_a_shared_view_keeps_its_locked_filters(dataset, rf):
     assert content.count('class="site-header"') == 1
     embed = pages.dashboard_page(rf.get("/"), website=dataset, locked=locked, mode="embed")
     assert 'class="site-header"' not in embed.content.decode()
+
+
+def test_the_chart_is_also_a_table_without_javascript(dataset, owner_client):
+    content = owner_client.get(
+        route_url("site-dashboard", dataset), {"period": "7d", "metric": "pageviews"}
+    ).content.decode()
+    assert "<caption>Pageviews by day</caption>" in content
+    assert '<tr><th scope="row">2026-03-08</th><td>7</td></tr>' in content
+    assert '<tr><th scope="row">2026-03-07</th><td>0</td></tr>' in content
