@@ -1,21 +1,46 @@
 """The signed-in owner's pages about their websites: the list, adding one, its settings.
 
-Tenancy goes through `website_list(user=…)`: another account's website is a 404 on every page.
+Tenancy goes through `website_list(user=…)`: another account's website is the 404 page.
 """
+
+from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from accounts.sessions import sign_in_required
+from dashboard import pages
 from dashboard.site_forms import WebsiteAddForm, WebsiteSettingsForm
 from dashboard.site_selectors import site_summary
 from websites import services
+from websites.models import Website
 from websites.selectors import website_list, website_tracker_snippet
 
 SPARKLINE_WIDTH, SPARKLINE_HEIGHT = 120, 32
+
+
+def site_owner_page(methods: list[str]):
+    """Signed in, one of `methods`, and the website one of the caller's (another account's, or
+    none: the 404 page, never a 403): `view(request, website, …)`."""
+
+    def decorator(view):
+        @sign_in_required
+        @require_http_methods(methods)
+        @wraps(view)
+        def website_view(request: HttpRequest, website_id, **kwargs) -> HttpResponse:
+            website = website_list(user=request.account_user).filter(pk=website_id).first()
+            if website is None:
+                return pages.problem_page(
+                    request, status=404, message="No such website.", mode="owner"
+                )
+            return view(request, website, **kwargs)
+
+        return website_view
+
+    return decorator
 
 
 @sign_in_required
@@ -47,10 +72,8 @@ def site_add(request: HttpRequest) -> HttpResponse:
     return render(request, "dashboard/sites/add.html", {"form": form})
 
 
-@sign_in_required
-@require_http_methods(["GET", "POST"])
-def site_settings(request: HttpRequest, website_id) -> HttpResponse:
-    website = get_object_or_404(website_list(user=request.account_user), pk=website_id)
+@site_owner_page(["GET", "POST"])
+def site_settings(request: HttpRequest, website: Website) -> HttpResponse:
     form = WebsiteSettingsForm.for_website(website, data=request.POST or None)
     if form.is_valid():
         changes = {field: form.cleaned_data[field] for field in form.changed_data}

@@ -7,30 +7,28 @@ from functools import wraps
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
-from accounts.sessions import sign_in_required
 from analytics_site.net import request_client_key
 from analytics_site.ratelimit import rate_limit_hit, rate_limit_peek
 from dashboard import pages
 from dashboard.selectors import DIMENSION_LABELS
+from dashboard.site_views import site_owner_page
 from sharing import selectors, services
 from sharing.forms import SharedLinkForm, SharedLinkPasswordForm
 from sharing.models import SharedLink
-from websites.selectors import website_list
+from websites.models import Website
 
 PASSWORD_FAILURES_GROUP = "share-password-failures"
 # The ids of the password-protected links this session has opened.
 SESSION_UNLOCKED_KEY = "_shared_links_unlocked"
 
 
-@sign_in_required
-@require_http_methods(["GET", "POST"])
-def shares_list(request: HttpRequest, website_id) -> HttpResponse:
-    website = get_object_or_404(website_list(user=request.account_user), pk=website_id)
+@site_owner_page(["GET", "POST"])
+def shares_list(request: HttpRequest, website: Website) -> HttpResponse:
     form = SharedLinkForm(request.POST or None, initial=_initial_filters(request))
     if form.is_valid():
         try:
@@ -58,11 +56,11 @@ def shares_list(request: HttpRequest, website_id) -> HttpResponse:
     return render(request, "sharing/list.html", context)
 
 
-@sign_in_required
-@require_POST
-def share_revoke(request: HttpRequest, website_id, share_id) -> HttpResponse:
-    website = get_object_or_404(website_list(user=request.account_user), pk=website_id)
-    shared_link = get_object_or_404(selectors.shared_link_list(website=website), pk=share_id)
+@site_owner_page(["POST"])
+def share_revoke(request: HttpRequest, website: Website, share_id) -> HttpResponse:
+    shared_link = selectors.shared_link_list(website=website).filter(pk=share_id).first()
+    if shared_link is None:
+        return pages.problem_page(request, status=404, message="No such link.", mode="owner")
     services.shared_link_revoke(shared_link=shared_link)
     messages.success(request, f"“{shared_link}” is revoked: its link no longer opens anything.")
     return redirect("site_shares", website_id=website.pk)
@@ -81,7 +79,8 @@ def shared_link_page(page):
     def view(request: HttpRequest, token: str, embed: bool, **kwargs) -> HttpResponse:
         shared_link = selectors.shared_link_by_token(token=token)
         if shared_link is None:
-            raise Http404("No such link.")
+            message = "No such link: it may have been revoked."
+            return pages.problem_page(request, status=404, message=message, mode="shared")
         if not embed and request.GET.get("embed") == "1":
             return _embed_redirect(request, token)
         if shared_link.has_password and not _unlocked(request, shared_link):

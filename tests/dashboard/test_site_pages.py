@@ -247,7 +247,9 @@ def test_settings_refuse_a_domain_already_in_the_account(tenant, website):
 def test_another_accounts_site_is_not_found_on_every_page(other_tenant, website):
     client = signed_in_client(other_tenant.user)
     url = f"/sites/{website.pk}/settings/"
-    assert client.get(url).status_code == 404
+    page = client.get(url)
+    assert page.status_code == 404
+    assert "No such website." in page.content.decode()  # the pages' 404, as for the dashboard
     assert client.post(url, _settings(website, domain="stolen.example")).status_code == 404
     assert Website.objects.get(pk=website.pk).domain == "example.com"
     assert client.get("/sites/00000000-0000-0000-0000-000000000000/settings/").status_code == 404

@@ -144,7 +144,9 @@ def test_management_pages_need_sign_in_and_csrf(tenant, website):
 
 def test_an_unknown_or_malformed_token_is_not_found(db):
     for token in ["nope", "x" * 43, "%00", "a" * 5000]:
-        assert Client().get(f"/share/{token}/").status_code == 404
+        page = Client().get(f"/share/{token}/")
+        assert page.status_code == 404
+        assert "No such link" in page.content.decode()
 
 
 def test_a_password_link_asks_for_its_password(website):
