@@ -72,6 +72,8 @@ def test_breakdowns_csv_and_realtime_of_a_shared_link_keep_the_lock(website, lin
     base = f"/share/{link.token}/"
     assert client.get(f"{base}breakdowns/pages").status_code == 200
     assert client.get(f"{base}realtime").status_code == 200
+    panel = client.get(f"{base}panels/devices", {"devices_tab": "browsers"}).content.decode()
+    assert "Safari" in panel and "Chrome" not in panel and "Firefox" not in panel
     exported = client.get(f"{base}breakdowns/browsers.csv")
     assert exported.status_code == 200
     rows = list(csv.DictReader(io.StringIO(b"".join(exported.streaming_content).decode())))
