@@ -130,6 +130,10 @@ def test_a_shared_link_made_on_its_page_opens_signed_out(live_server, tenant, da
         owner.wait_for_selector("tr[data-share-id]")
         link_url = owner.text_content("tr[data-share-id] code")
         screenshot(owner, "shares-list")
+        phone = signed_in_page(browser, live_server, session_key, viewport=PHONE)
+        phone.goto(shares)
+        phone_overflow = phone.evaluate(PAGE_OVERFLOW)
+        screenshot(phone, "shares-list-phone")
 
         visitor = browser.new_context().new_page()
         visitor.goto(link_url)
@@ -150,6 +154,7 @@ def test_a_shared_link_made_on_its_page_opens_signed_out(live_server, tenant, da
         screenshot(visitor, "share-dashboard")
 
     assert re.fullmatch(rf"{live_server.url}/share/[A-Za-z0-9_-]{{43}}/", link_url)
+    assert phone_overflow == 0
     assert "not this link's password" in refused
     assert shown_locked == expected_locked
     assert chips == 1
