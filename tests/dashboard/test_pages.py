@@ -17,6 +17,7 @@ from dashboard import pages, selectors
 from dashboard import urls as dashboard_urls
 from stats.filters import filters_parse
 from tests.factories import account_make, session_signed_in, user_make, website_make
+from tests.reports.factories import event_build, events_insert
 
 # Every route of the dashboard, read from its URLconf (a route added later is covered), with a
 # valid value for each path parameter but the website.
@@ -234,3 +235,28 @@ def test_the_chart_is_also_a_table_without_javascript(dataset, owner_client):
     assert "<caption>Pageviews by day</caption>" in content
     assert '<tr><th scope="row">2026-03-08</th><td>7</td></tr>' in content
     assert '<tr><th scope="row">2026-03-07</th><td>0</td></tr>' in content
+
+
+def test_a_value_too_long_to_filter_by_is_shown_without_a_link(dataset, owner_client):
+    long_note = "n" * 2000
+    events_insert(
+        [
+            event_build(dataset, "2026-03-10 09:00:00", 30, path="/"),
+            event_build(
+                dataset,
+                "2026-03-10 09:01:00",
+                30,
+                "custom",
+                path="/",
+                event_name="feedback",
+                properties={"note": long_note, "plan": "pro"},
+            ),
+        ]
+    )
+    url = route_url("site-dashboard", dataset)
+    response = owner_client.get(url, {"events_tab": "properties", "prop": "note"})
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert f'<th scope="row" class="bar-cell" style="--share: 11.1%">{long_note}</th>' in content
+    plan = owner_client.get(url, {"events_tab": "properties", "prop": "plan"}).content.decode()
+    assert 'data-filter-value="pro"' in plan
