@@ -57,6 +57,24 @@ def report(label: str, first: float, median: float, statements: list[dict]) -> N
         print(f"    {float(statement['time']) * 1000:>7.0f} ms  {text[:110]}")
 
 
+def engine_calls_timed(selectors) -> list[tuple[str, float]]:
+    """Records each `query_run` of the dashboard's selectors: (what it asks, ms)."""
+    calls: list[tuple[str, float]] = []
+    run = selectors.query_run
+
+    def timed_run(*, website, query, **options):
+        began = time.perf_counter()
+        answer = run(website=website, query=query, **options)
+        asked = ", ".join(d.name for d in query.dimensions) or "no dimension"
+        days = f"{query.date_range.start} to {query.date_range.end}"
+        label = f"{asked} ({len(query.metrics)} metrics, {len(query.filters)} filters, {days})"
+        calls.append((label, (time.perf_counter() - began) * 1000))
+        return answer
+
+    selectors.query_run = timed_run
+    return calls
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--period", default="12m")
@@ -72,7 +90,7 @@ def main() -> None:
     from analytics_site.calendar import local_date
     from bench.query import DOMAIN, TIME_ZONE, load, todays_closed_sessions_store
     from bench.reports import bench_website
-    from dashboard import pages
+    from dashboard import pages, selectors
     from websites.models import Website
 
     if options.load:
@@ -106,7 +124,11 @@ def main() -> None:
     def realtime():
         return pages.realtime_fragment(factory.get("/", params), website=website, mode="owner")
 
+    calls = engine_calls_timed(selectors)
     report("dashboard, all panels (first tab of each), realtime", *measure(dashboard, options.runs))
+    print("  its queries of the engine (last render):")
+    for label, ms in calls[-len(calls) // (options.runs + 1) :]:
+        print(f"    {ms:>7.0f} ms  {label}")
     report("one panel's tab fetched alone (sources: referrers)", *measure(panel_tab, options.runs))
     report("realtime fragment", *measure(realtime, options.runs))
 

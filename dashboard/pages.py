@@ -295,9 +295,15 @@ def _panel(state: DashboardState, panel: selectors.Panel, table: selectors.Table
 def _rows(state: DashboardState, table: selectors.Table, *, prefix: str) -> list[dict]:
     """Each row with the link that adds its filter (`prefix` leads back to the dashboard)."""
     return [
-        {"row": row, "filter_href": prefix + state.with_filter(row.filter_leaf).href()}
-        for row in table.rows
+        {"row": row, "filter_href": _filter_href(state, row, prefix=prefix)} for row in table.rows
     ]
+
+
+def _filter_href(state: DashboardState, row: selectors.Row, *, prefix: str) -> str | None:
+    try:
+        return prefix + state.with_filter(row.filter_leaf).href()
+    except QueryError:  # a value no filter may hold (a property value over 1 KB): no link
+        return None
 
 
 def _with(state: DashboardState, **extra) -> str:

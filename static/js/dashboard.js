@@ -131,7 +131,7 @@
       width: chartElement.clientWidth || 600,
       height: 280,
       legend: {show: false},
-      cursor: {drag: {x: false, y: false}, points: {size: 7}},
+      cursor: {y: false, drag: {x: false, y: false}, points: {size: 7}},
       scales: {x: {time: false}, y: {range: function (u, min, max) { return [0, Math.max(1, max * 1.1)]; }}},
       axes: [
         Object.assign({}, axis, {

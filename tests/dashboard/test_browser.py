@@ -168,6 +168,12 @@ def test_top_stats_period_and_compare_are_the_query_apis(live_server, site, sess
         page.click("nav.compare a[data-compare='yoy']")
         page.wait_for_url("**compare=yoy**")
         shown_yoy = page.evaluate(READ_TOP_STATS)
+        page.click("nav.periods a[data-period='today']")
+        page.wait_for_url("**period=today**")
+        today_interval = page.get_attribute("#chart", "data-interval")
+        page.hover("#chart .u-over", position={"x": 300, "y": 100})
+        tooltip = page.text_content(".chart-tooltip")
+        screenshot(page, "dashboard-today-by-hour")
 
         phone = signed_in(browser, live_server, session_key, viewport=PHONE)
         phone_page, phone_errors = opened(phone, url_after_metric)
@@ -185,6 +191,8 @@ def test_top_stats_period_and_compare_are_the_query_apis(live_server, site, sess
     assert table_caption == "Pageviews by day"
     assert "metric=pageviews" in url_after_metric
     assert shown_yoy == expected_yoy
+    assert today_interval == "hour"
+    assert "2026-03-10" in tooltip and "2025-03-10" in tooltip  # the hour, and a year before
     assert phone_shown == expected_7d  # the link reproduces the view
     assert overflow == 0  # nothing wider than a phone
     assert errors == phone_errors == []

@@ -15,8 +15,13 @@ from django.urls import reverse
 from accounts.models import Role
 from dashboard import pages, selectors
 from dashboard import urls as dashboard_urls
+from dashboard.params import TOP_STATS
+from reports.params import queries_build
 from stats.filters import filters_parse
+from stats.query import query_parse
+from stats.runner import query_run
 from tests.factories import account_make, session_signed_in, user_make, website_make
+from tests.reports.factories import event_build, events_insert
 
 # Every route of the dashboard, read from its URLconf (a route added later is covered), with a
 # valid value for each path parameter but the website.
@@ -234,3 +239,62 @@ def test_the_chart_is_also_a_table_without_javascript(dataset, owner_client):
     assert "<caption>Pageviews by day</caption>" in content
     assert '<tr><th scope="row">2026-03-08</th><td>7</td></tr>' in content
     assert '<tr><th scope="row">2026-03-07</th><td>0</td></tr>' in content
+
+
+def test_a_value_too_long_to_filter_by_is_shown_without_a_link(dataset, owner_client):
+    long_note = "n" * 2000
+    events_insert(
+        [
+            event_build(dataset, "2026-03-10 09:00:00", 30, path="/"),
+            event_build(
+                dataset,
+                "2026-03-10 09:01:00",
+                30,
+                "custom",
+                path="/",
+                event_name="feedback",
+                properties={"note": long_note, "plan": "pro"},
+            ),
+        ]
+    )
+    url = route_url("site-dashboard", dataset)
+    response = owner_client.get(url, {"events_tab": "properties", "prop": "note"})
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert f'<th scope="row" class="bar-cell" style="--share: 11.1%">{long_note}</th>' in content
+    plan = owner_client.get(url, {"events_tab": "properties", "prop": "plan"}).content.decode()
+    assert 'data-filter-value="pro"' in plan
+
+
+@pytest.mark.parametrize(
+    ("params", "body"),
+    [
+        ({"include_bots": "true"}, {"date_range": "30d", "include_bots": True}),
+        ({"period": "today"}, {"date_range": "today"}),
+        (
+            {"period": "all", "compare": "previous_period"},
+            {"date_range": "all", "compare": "previous_period"},
+        ),
+        (
+            {"start_date": "2026-03-08", "end_date": "2026-03-09", "compare": "yoy"},
+            {"date_range": ["2026-03-08", "2026-03-09"], "compare": "yoy"},
+        ),
+        (
+            {"filters": '[["contains","event:page",["blog"]]]', "period": "7d"},
+            {"date_range": "7d", "filters": [["contains", "event:page", ["blog"]]]},
+        ),
+    ],
+)
+def test_top_stats_are_the_engines_in_every_state(dataset, owner_client, params, body):
+    metrics = list(TOP_STATS)
+    parsed = query_parse({"website_id": str(dataset.pk), "metrics": metrics, **body})
+    [query] = queries_build(website=dataset, parsed=[parsed])
+    [result] = query_run(website=dataset, query=query)["results"]
+    content = owner_client.get(route_url("site-dashboard", dataset), params).content.decode()
+    for index, metric in enumerate(metrics):
+        shown = f'data-metric="{metric}" data-value="{json.dumps(result["metrics"][index])}"'
+        assert shown in content
+        if "comparison" in result:
+            change = json.dumps(result["comparison"]["change"][index])
+            assert f'{shown} data-previous="' in content
+            assert f'data-change="{change}"' in content
