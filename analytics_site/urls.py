@@ -19,6 +19,9 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("", include("ingest.urls")),
     path("", include("accounts.urls")),
+    path("", include("dashboard.urls")),
+    path("", include("dashboard.site_urls")),
+    path("", include("sharing.urls")),
 ]
 
 handler400 = "analytics_site.api.views.bad_request"

@@ -68,11 +68,28 @@ def random_event(rng: random.Random, website_id: str, host: str) -> dict:
     return event
 
 
+# Campaign landings of the demo visits: (utm_source, utm_medium, utm_campaign).
+CAMPAIGNS = [
+    ("newsletter", "email", "spring-launch"),
+    ("newsletter", "email", "weekly-digest"),
+    ("twitter", "social", "spring-launch"),
+    ("google", "cpc", "brand"),
+]
+# Custom events of the demo visits, by the page they happen on: (name, properties).
+PAGE_EVENTS = {
+    "/signup": [("signup", {"plan": "pro"}), ("signup", {"plan": "free"})],
+    "/docs/install": [("download", {"file": "trailmark.tar.gz"})],
+    "/": [("video_play", {"video": "tour"})],
+}
+
+
 def demo_visit_lines(
     *, website_id: str, host: str, start: datetime, end: datetime, visits: int, seed: int = 1
 ) -> Iterator[bytes]:
     """NDJSON lines for `import_events`: `visits` visits spread over [start, end), each a visitor
-    reading one to five pages a minute or two apart, scrolling, sometimes signing up."""
+    reading one to five pages a minute or two apart, scrolling, sometimes arriving from a
+    campaign, signing up, downloading or playing the tour video (custom events with a property).
+    """
     rng = random.Random(seed)
     span = (end - start).total_seconds()
     for _ in range(visits):
@@ -80,17 +97,22 @@ def demo_visit_lines(
         ip = ".".join(str(rng.randint(1, 223)) for _ in range(4))
         user_agent = rng.choice(USER_AGENTS)
         referrer = rng.choice(REFERRERS)
+        campaign = rng.choice(CAMPAIGNS) if rng.random() < 0.15 else None
         for page in range(rng.choice([1, 1, 2, 3, 5])):
             path = rng.choice(PATHS)
+            url = f"https://{host}{path}"
+            if page == 0 and campaign:
+                source, medium, name = campaign
+                url += f"?utm_source={source}&utm_medium={medium}&utm_campaign={name}"
             scrolls = [("scroll_25", None), ("scroll_50", None)][: rng.randint(0, 2)]
             events = [("page_view", None), *scrolls]
-            if path == "/signup" and rng.random() < 0.4:
-                events.append(("custom", "signup"))
-            for event_type, name in events:
+            if path in PAGE_EVENTS and rng.random() < 0.4:
+                events.append(("custom", rng.choice(PAGE_EVENTS[path])))
+            for event_type, custom in events:
                 event = {
                     "website_id": website_id,
                     "event_type": event_type,
-                    "url": f"https://{host}{path}",
+                    "url": url,
                     "path": path,
                     "referrer": referrer if page == 0 else f"https://{host}/",
                     "screen_width": rng.choice([375, 390, 768, 1280, 1440, 1920]),
@@ -98,8 +120,8 @@ def demo_visit_lines(
                     "ip": ip,
                     "user_agent": user_agent,
                 }
-                if name:
-                    event["event_name"] = name
+                if custom:
+                    event["event_name"], event["properties"] = custom
                 yield json.dumps(event).encode()
                 moment += timedelta(seconds=rng.randint(5, 40))
             moment += timedelta(seconds=rng.randint(20, 120))

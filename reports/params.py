@@ -21,6 +21,7 @@ from analytics_site.text import UNSTORABLE_CHARACTERS
 from stats.dimensions import dimension_get
 from stats.errors import QueryError
 from stats.filters import Filter, filters_parse
+from stats.query import Query, QueryInput, query_build
 from stats.time import (
     COMPARES,
     INTERVALS,
@@ -280,3 +281,19 @@ def report_params_build(
         now=now,
         extra=extra,
     )
+
+
+def queries_build(
+    *, website: Website, parsed: list[QueryInput], now: datetime | None = None
+) -> list[Query]:
+    """Resolves checked query bodies for their website: its local today (now), and for `all`
+    its first day, looked up once for them all. Raises QueryError (what only the resolved days
+    tell: an hourly breakdown of a long period, a comparison before year 1)."""
+    today = local_date(now or utc_now(), website.timezone)
+    first_day = None
+    if any(item.date_range == "all" for item in parsed):
+        first_day = website_first_day(website=website)
+    return [
+        query_build(item, timezone=website.timezone, today=today, first_day=first_day)
+        for item in parsed
+    ]

@@ -1,16 +1,9 @@
-from django.conf import settings
 from django.contrib import admin
 from django.utils.html import format_html
 
 from websites import services
 from websites.models import Website
-
-
-def tracker_snippet(website: Website) -> str:
-    return (
-        f'<script defer data-id="{website.id}" '
-        f'src="{settings.TRAILMARK_PUBLIC_URL}/js/tracker.js"></script>'
-    )
+from websites.selectors import website_tracker_snippet
 
 
 @admin.register(Website)
@@ -50,4 +43,4 @@ class WebsiteAdmin(admin.ModelAdmin):
         # The id is a client-side default, set before the first save: pk is never None here.
         if website._state.adding:
             return "Save the website to get its snippet."
-        return format_html("<code>{}</code>", tracker_snippet(website))
+        return format_html("<code>{}</code>", website_tracker_snippet(website=website))

@@ -48,7 +48,7 @@ class QueryTimeout(exceptions.APIException):
     )
 
 
-def _database_error(exc: Exception, kind: type[Exception]) -> Exception | None:
+def database_error(exc: Exception, kind: type[Exception]) -> Exception | None:
     """psycopg's error of that kind, raised as is or wrapped: Django wraps psycopg's errors
     only around `execute`."""
     for error in (exc, exc.__cause__):
@@ -66,9 +66,9 @@ def envelope_exception_handler(exc: Exception, context: dict) -> Response:
         # Services enforce business rules with Django's ValidationError, so they stay
         # usable from the admin and management commands as well as the API.
         exc = exceptions.ValidationError(get_error_detail(exc))
-    elif _database_error(exc, QueryCanceled):
+    elif database_error(exc, QueryCanceled):
         exc = QueryTimeout()
-    elif regex := _database_error(exc, InvalidRegularExpression):
+    elif regex := database_error(exc, InvalidRegularExpression):
         # Only a client's filter holds a regular expression (`matches`): PostgreSQL is the judge.
         exc = InvalidPayload(f"filters: invalid regular expression ({regex.diag.message_primary}).")
     elif isinstance(exc, SuspiciousOperation):

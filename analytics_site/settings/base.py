@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "reports",
     "aggregation",
     "stats",
+    "dashboard",
+    "sharing",
     "axes",
 ]
 
@@ -116,6 +118,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+# The pages' own CSS and JavaScript and the vendored chart library (static/vendor/).
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -139,6 +143,8 @@ TRAILMARK_AUTH_FAILURE_RATE = env.str("TRAILMARK_AUTH_FAILURE_RATE", default="20
 # Failed dashboard sign-ins per client and per email (and reset emails asked for): past it the
 # sign-in page answers 429 until the window ends (accounts.throttle).
 TRAILMARK_LOGIN_RATE = env.str("TRAILMARK_LOGIN_RATE", default="5/5m")
+# Wrong passwords one client may give shared links (/share/<token>) per window; past it, 429.
+TRAILMARK_SHARE_PASSWORD_RATE = env.str("TRAILMARK_SHARE_PASSWORD_RATE", default="10/10m")
 TRAILMARK_HTTPS = env.bool("TRAILMARK_HTTPS", default=False)
 # Raw events older than this many days are dropped (whole monthly partitions) once aggregated;
 # reports keep reading those days from the rollups.

@@ -14,10 +14,9 @@ from rest_framework.views import APIView
 
 from analytics_site.api.exceptions import InvalidPayload, envelope_exception_handler
 from analytics_site.api.renderers import EnvelopeErrorsMixin, EnvelopeJSONRenderer
-from analytics_site.calendar import local_date
 from reports import params as report_params
-from reports.api.renderers import ReportCSVRenderer
-from stats.query import Query, QueryError, query_build, query_parse
+from reports.api.renderers import ReportCSVRenderer, query_csv_response
+from stats.query import Query, QueryError, query_parse
 from stats.runner import query_run
 from stats.schema import schema_document
 from websites.models import Website
@@ -74,44 +73,16 @@ class QueryView(EnvelopeErrorsMixin, APIView):
         website = Website.objects.for_user(self.request.user).filter(pk=parsed.website_id).first()
         if website is None:
             raise NotFound("Website not found.")
-        now = report_params.utc_now()
-        first_day = (
-            report_params.website_first_day(website=website) if parsed.date_range == "all" else None
-        )
         try:
-            query = query_build(
-                parsed,
-                timezone=website.timezone,
-                today=local_date(now, website.timezone),
-                first_day=first_day,
-            )
+            [query] = report_params.queries_build(website=website, parsed=[parsed])
         except QueryError as error:
             raise InvalidPayload(str(error)) from None
         return website, query
 
     def _csv(self, website: Website, query: Query) -> StreamingHttpResponse:
-        renderer: ReportCSVRenderer = self.request.accepted_renderer
-        columns = [d.name for d in query.dimensions] + [m.name for m in query.metrics]
-        if query.comparison is not None:
-            columns += [f"{m.name}_previous" for m in query.metrics]
-            columns += [f"{m.name}_change" for m in query.metrics]
-        results = query_run(website=website, query=query, paginate=False)["results"]
-        rows = (_csv_row(columns, result) for result in results)
-        response = StreamingHttpResponse(
-            renderer.stream(columns, rows),
-            content_type=f"{renderer.media_type}; charset={renderer.charset}",
+        return query_csv_response(
+            renderer=self.request.accepted_renderer, website=website, query=query, name="query"
         )
-        days = query.date_range
-        filename = f"query-{website.domain}-{days.start}-{days.end}.csv"
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
-
-
-def _csv_row(columns: list[str], result: dict) -> dict:
-    values = [*result["dimensions"], *result["metrics"]]
-    if "comparison" in result:
-        values += [*result["comparison"]["metrics"], *result["comparison"]["change"]]
-    return dict(zip(columns, values, strict=True))
 
 
 class QuerySchemaView(APIView):

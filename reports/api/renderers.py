@@ -3,7 +3,12 @@
 import csv
 from collections.abc import Iterable, Iterator, Sequence
 
+from django.http import StreamingHttpResponse
 from rest_framework.renderers import BaseRenderer
+
+from stats.query import Query
+from stats.runner import query_run
+from websites.models import Website
 
 # A spreadsheet reads a cell starting with one of these as a formula (CSV injection).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -64,3 +69,32 @@ class ReportCSVRenderer(BaseRenderer):
         if not isinstance(data, dict) or "columns" not in data:
             return b""
         return b"".join(self.stream(data["columns"], data["rows"]))
+
+
+def query_csv_response(
+    *, renderer: ReportCSVRenderer, website: Website, query: Query, name: str
+) -> StreamingHttpResponse:
+    """Every row of a query as CSV: a column per dimension then metric (with a comparison,
+    `<metric>_previous` and `<metric>_change` after them); the file is named
+    `<name>-<domain>-<start>-<end>.csv`."""
+    columns = [d.name for d in query.dimensions] + [m.name for m in query.metrics]
+    if query.comparison is not None:
+        columns += [f"{m.name}_previous" for m in query.metrics]
+        columns += [f"{m.name}_change" for m in query.metrics]
+    results = query_run(website=website, query=query, paginate=False)["results"]
+    rows = (_query_csv_row(columns, result) for result in results)
+    response = StreamingHttpResponse(
+        renderer.stream(columns, rows),
+        content_type=f"{renderer.media_type}; charset={renderer.charset}",
+    )
+    days = query.date_range
+    filename = f"{name}-{website.domain}-{days.start}-{days.end}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _query_csv_row(columns: list[str], result: dict) -> dict:
+    values = [*result["dimensions"], *result["metrics"]]
+    if "comparison" in result:
+        values += [*result["comparison"]["metrics"], *result["comparison"]["change"]]
+    return dict(zip(columns, values, strict=True))

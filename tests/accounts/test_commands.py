@@ -16,7 +16,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from accounts.models import Account, User
-from tests.factories import account_make
+from tests.factories import account_make, signed_in_client
 from websites.models import Website
 
 API_KEY = re.compile(r"^tt_[A-Za-z0-9_-]{32,}$")
@@ -218,13 +218,13 @@ def test_seed_demo_is_idempotent():
     assert Account.objects.count() == 1
     account = Account.objects.get()
     assert Website.objects.filter(account=account).count() == 1
-    assert User.objects.filter(account=account).count() == 1
+    assert User.objects.filter(account=account).count() == 2  # the admin and the site owner
     assert get_user_model().objects.filter(username="operator", is_superuser=True).count() == 1
 
     api_key = admin_key(first)
     assert API_KEY.fullmatch(api_key)
     assert admin_key(second) == api_key
-    assert User.objects.get().is_admin
+    assert User.objects.get(email="admin@demo.trailmark.local").is_admin
 
     client = client_for(api_key)
     websites = client.get("/api/v1/websites").json()["data"]
@@ -232,7 +232,7 @@ def test_seed_demo_is_idempotent():
     assert client.get("/api/v1/accounts").status_code == 200
     assert any(f"X-API-KEY: {api_key}" in line for line in second)
 
-    # Two weeks of demo traffic, loaded once, that the reports show.
+    # Two months of demo traffic, loaded once, that the reports show.
     from ingest.models import Event
 
     website = Website.objects.get(account=account)
@@ -250,6 +250,55 @@ def test_seed_demo_operator_can_sign_in_to_the_admin(client):
     password = line.rsplit("password", 1)[1].strip()
     assert client.login(username="operator", password=password)
     assert client.get("/admin/").status_code == 200
+
+
+def dashboard_password(lines: list[str], email: str) -> str:
+    [line] = [line for line in lines if f": {email}  password " in line]
+    return line.split("password", 1)[1].split()[0]
+
+
+def test_seed_demo_prints_who_signs_in_to_the_dashboard():
+    """The operator (the admin API user: every site) and the demo site's owner (a `user` of the
+    demo account: its sites only), each with a new password every run."""
+    first = run("seed_demo")
+    second = run("seed_demo")
+    website = Website.objects.get()
+    for email, role in [
+        ("admin@demo.trailmark.local", "admin"),
+        ("owner@demo.trailmark.local", "user"),
+    ]:
+        user = User.objects.get(email=email)
+        password = dashboard_password(second, email)
+        assert user.role == role and user.account == website.account
+        assert user.check_password(password)
+        assert password != dashboard_password(first, email)
+        validate_password(password)
+        html = signed_in_client(user).get("/sites/").content.decode()
+        assert website.domain in html
+    assert any(line.startswith("Dashboard    : http") and "/login" in line for line in second)
+
+
+def test_seed_demo_site_fills_every_panel_in_its_own_time_zone():
+    from dashboard.selectors import BREAKDOWNS, realtime_figures
+    from dashboard.site_selectors import website_query_run
+
+    run("seed_demo")
+    website = Website.objects.get()
+    assert website.timezone == "Europe/Berlin"
+    for breakdown in BREAKDOWNS.values():
+        dimension = breakdown.dimension + ("plan" if breakdown.dimension.endswith(":") else "")
+        answer = website_query_run(
+            website=website,
+            body={"date_range": "30d", "metrics": ["visitors"], "dimensions": [dimension]},
+        )
+        values = [row["dimensions"][0] for row in answer["results"]]
+        assert len([value for value in values if value is not None]) >= 2, breakdown.slug
+    previous = website_query_run(
+        website=website,
+        body={"date_range": "30d", "metrics": ["visitors"], "compare": "previous_period"},
+    )
+    assert previous["results"][0]["comparison"]["metrics"][0] > 0
+    assert realtime_figures(website=website, filters=()).active_visitors > 0
 
 
 def test_seed_demo_operator_password_passes_the_validators():

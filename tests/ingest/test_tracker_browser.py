@@ -10,38 +10,23 @@ it the module is skipped locally and fails under CI.
 """
 
 import json
-import os
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 
 from ingest.drain import events_buffer_drain
 from ingest.models import DeviceType, Event, EventType
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, chromium_or_skip, chromium_required
 from tests.factories import website_make
 
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists() and not os.environ.get("CI"):
-    pytest.skip(
-        f"{CHROMIUM} is missing: run `bash scripts/ensure-browser.sh` (apt-get install chromium)",
-        allow_module_level=True,
-    )
+chromium_or_skip()
 
 from playwright.sync_api import BrowserContext, Page, sync_playwright  # noqa: E402
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # HeadlessChrome in the user agent is (rightly) classified as a bot and answered 204.
 DESKTOP_CHROME = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
@@ -143,8 +128,7 @@ def chromium_context(host_server: ThreadingHTTPServer) -> Iterator[BrowserContex
     Not a fixture, and no database access while it is open: Playwright's sync API keeps an asyncio
     loop running in this thread, and Django refuses synchronous ORM calls inside a running loop.
     """
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing (CI is set): run `bash scripts/ensure-browser.sh`.")
+    chromium_required()
     port = host_server.server_address[1]
     # shop.test is the host page's server; elsewhere.test (the outbound link) resolves nowhere.
     rules = f"MAP shop.test 127.0.0.1:{port}, MAP elsewhere.test ~NOTFOUND"
