@@ -350,3 +350,40 @@ def test_details_search_and_paging_empty_state_and_dark(live_server, site, sessi
     assert background == "rgb(15, 18, 23)"
     assert bad.status == 400
     assert errors == []
+
+
+def test_signing_in_through_the_login_page_opens_the_asked_dashboard(live_server, site, tenant):
+    """Signed out, the dashboard's URL leads to /login; the form signs the owner in and back to
+    that URL (filters and all); signing out ends it."""
+    from accounts.services import user_password_set
+
+    user = tenant.user
+    user.email = "owner@example.com"
+    user.save(update_fields=["email"])
+    user_password_set(user=user, password="a long sign-in passphrase")
+    wanted = f"{live_server.url}/sites/{site.pk}/?period=7d"
+    expected = top_expected(site, date_range="7d")
+
+    with chromium() as browser:
+        page = browser.new_context().new_page()
+        page.goto(wanted)
+        redirected_to = page.url
+        page.fill("input[name=email]", "owner@example.com")
+        page.fill("input[name=password]", "not the passphrase")
+        page.click("main button[type=submit]")
+        refused = page.text_content("main")
+        page.fill("input[name=password]", "a long sign-in passphrase")
+        page.click("main button[type=submit]")
+        page.wait_for_selector("#chart .uplot")
+        landed_on = page.url
+        shown = page.evaluate(READ_TOP_STATS)
+        page.click("header button:has-text('Sign out')")
+        page.wait_for_url("**/login**")
+        page.goto(wanted)
+        after_sign_out = page.url
+
+    assert redirected_to.startswith(f"{live_server.url}/login?next=")
+    assert "Wrong email or password." in refused
+    assert landed_on == wanted
+    assert shown == {metric: [value, None] for metric, (value, _) in expected.items()}
+    assert after_sign_out.startswith(f"{live_server.url}/login?next=")

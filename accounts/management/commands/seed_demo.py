@@ -120,9 +120,7 @@ class Command(BaseCommand):
 
 
 def _sign_in_password(user: User) -> str:
-    """A new dashboard password for the user, set and returned."""
+    """A new dashboard password for the user, set (checked as anyone's) and returned."""
     password = secrets.token_urlsafe(16)
-    validate_password(password)
-    user.set_password(password)
-    user.save(update_fields=["password"])
+    services.user_password_set(user=user, password=password)
     return password
