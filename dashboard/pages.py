@@ -145,6 +145,7 @@ def panel_fragment(
             locked=locked,
             breakdown=selectors.panel_tab(state, panel),
             page_rows=selectors.PANEL_ROWS,
+            metrics=selectors.CARD_METRICS,
         )
         context = {"panel": _panel(state, panel, table), "state": state}
         return render(request, "dashboard/_panel.html", context)
@@ -174,6 +175,7 @@ def breakdown_page(
             search=search,
             page=page,
             page_rows=selectors.BREAKDOWN_PAGE_ROWS,
+            metrics=breakdown.metrics,
         )
         pages = max(1, -(-table.total_rows // selectors.BREAKDOWN_PAGE_ROWS))
         context = {

@@ -25,6 +25,10 @@ from stats.time import DateRange
 from websites.models import Website
 
 PANEL_ROWS = 10
+# A panel on the page shows visitors (and their share) only, as Plausible's do: a second metric
+# of an event dimension (pageviews, events) doubles what the engine reads for today's stored
+# sessions (bench/dashboard.py). The breakdown in full and its CSV show every metric.
+CARD_METRICS = ("visitors",)
 BREAKDOWN_PAGE_ROWS = 50
 MAX_BUCKETS = 10_000  # the engine's largest page: more buckets than 5 years of days
 # Only custom events have a name. Said this way rather than `event:type is custom`, the events
@@ -168,6 +172,7 @@ class Table:
 
     breakdown: Breakdown
     dimension: str | None
+    metrics: tuple[str, ...]  # visitors first
     rows: list[Row]
     total_rows: int
 
@@ -246,6 +251,7 @@ def _breakdown_input(
     days: DateRange,
     breakdown: Breakdown,
     dimension: str,
+    metrics: tuple[str, ...],
     search: str | None = None,
     limit: int = PANEL_ROWS,
     offset: int = 0,
@@ -256,7 +262,7 @@ def _breakdown_input(
     return _variant(
         base,
         days=days,
-        metrics=tuple(METRICS[name] for name in breakdown.metrics),
+        metrics=tuple(METRICS[name] for name in metrics),
         dimensions=(dimension_get(dimension),),
         filters=base.filters + filters_parse(own, path="search"),
         limit=limit,
@@ -287,7 +293,9 @@ def dashboard_build(
     if comparison is not None:
         inputs.append(replace(chart_input, date_range=comparison))
     inputs += [
-        _breakdown_input(base, days=days, breakdown=breakdown, dimension=dimension)
+        _breakdown_input(
+            base, days=days, breakdown=breakdown, dimension=dimension, metrics=CARD_METRICS
+        )
         for _, breakdown, dimension in tabs
         if dimension
     ]
@@ -300,7 +308,9 @@ def dashboard_build(
     tables = {}
     for panel, breakdown, dimension in tabs:
         query = next(queries) if dimension else None
-        tables[panel.slug] = _table(website, breakdown, dimension, query, visitors=visitors)
+        tables[panel.slug] = _table(
+            website, breakdown, dimension, query, metrics=CARD_METRICS, visitors=visitors
+        )
     recorded = visitors or top["metrics"][len(TOP_STATS)]
     return Dashboard(
         days=days,
@@ -356,10 +366,11 @@ def _table(
     dimension: str | None,
     query: Query | None,
     *,
+    metrics: tuple[str, ...],
     visitors: int,
 ) -> Table:
-    if query is None:
-        return Table(breakdown=breakdown, dimension=None, rows=[], total_rows=0)
+    if query is None:  # a property tab without its property
+        return Table(breakdown=breakdown, dimension=None, metrics=metrics, rows=[], total_rows=0)
     data = query_run(website=website, query=query)
     rows = [
         Row(
@@ -371,7 +382,11 @@ def _table(
         for result in data["results"]
     ]
     return Table(
-        breakdown=breakdown, dimension=dimension, rows=rows, total_rows=data["meta"]["total_rows"]
+        breakdown=breakdown,
+        dimension=dimension,
+        metrics=metrics,
+        rows=rows,
+        total_rows=data["meta"]["total_rows"],
     )
 
 
@@ -382,6 +397,7 @@ def breakdown_build(
     locked: tuple[Filter, ...],
     breakdown: Breakdown,
     page_rows: int,
+    metrics: tuple[str, ...],
     search: str | None = None,
     page: int = 1,
 ) -> tuple[Table, DateRange]:
@@ -392,20 +408,22 @@ def breakdown_build(
     days = top_query.date_range
     dimension = breakdown.dimension_for(state)
     if dimension is None:
-        return Table(breakdown=breakdown, dimension=None, rows=[], total_rows=0), days
+        return _table(website, breakdown, None, None, metrics=metrics, visitors=0), days
     totals_input = _variant(base, days=days, metrics=base.metrics[:1])
     rows_input = _breakdown_input(
         base,
         days=days,
         breakdown=breakdown,
         dimension=dimension,
+        metrics=metrics,
         search=search,
         limit=page_rows,
         offset=(page - 1) * page_rows,
     )
     totals, rows = queries_build(website=website, parsed=[totals_input, rows_input])
     visitors = query_run(website=website, query=totals)["results"][0]["metrics"][0]
-    return _table(website, breakdown, dimension, rows, visitors=visitors), days
+    table = _table(website, breakdown, dimension, rows, metrics=metrics, visitors=visitors)
+    return table, days
 
 
 def panel_tab(state: DashboardState, panel: Panel) -> Breakdown:
@@ -429,7 +447,12 @@ def breakdown_export_query(
     base = _base_input(website=website, state=state, locked=locked)
     [top_query] = queries_build(website=website, parsed=[base])
     rows_input = _breakdown_input(
-        base, days=top_query.date_range, breakdown=breakdown, dimension=dimension, search=search
+        base,
+        days=top_query.date_range,
+        breakdown=breakdown,
+        dimension=dimension,
+        metrics=breakdown.metrics,
+        search=search,
     )
     [query] = queries_build(website=website, parsed=[rows_input])
     return query
