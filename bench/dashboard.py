@@ -78,6 +78,7 @@ def engine_calls_timed(selectors) -> list[tuple[str, float]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--period", default="12m")
+    parser.add_argument("--filters", help="the page's filters JSON (default none)")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--load", action="store_true", help="load the website first (own DB)")
     parser.add_argument("--days", type=int, default=7)
@@ -111,8 +112,8 @@ def main() -> None:
         sys.exit(f"No website {DOMAIN} in the bench database: run bench/query.py (or --load).")
 
     factory = RequestFactory()
-    params = {"period": options.period}
-    print(f"{DOMAIN} ({website.timezone}), period={options.period}, {options.runs} runs")
+    params = {"period": options.period, **({"filters": options.filters} if options.filters else {})}
+    print(f"{DOMAIN} ({website.timezone}), {params}, {options.runs} runs")
 
     def dashboard():
         return pages.dashboard_page(factory.get("/", params), website=website, mode="owner")

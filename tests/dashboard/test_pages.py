@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -298,3 +299,18 @@ def test_top_stats_are_the_engines_in_every_state(dataset, owner_client, params,
             change = json.dumps(result["comparison"]["change"][index])
             assert f'{shown} data-previous="' in content
             assert f'data-change="{change}"' in content
+
+
+@pytest.mark.parametrize("route", ["site-dashboard", "site-breakdown", "site-panel"])
+def test_a_page_past_its_time_budget_answers_503(dataset, owner_client, settings, route):
+    settings.TRAILMARK_STATEMENT_TIMEOUT_MS = 1  # the whole page's budget
+    response = owner_client.get(route_url(route, dataset), {"period": "all"})
+    assert response.status_code == 503
+    assert "took too long" in response.content.decode()
+
+
+def test_the_budget_leaves_the_usual_statement_timeout_behind(dataset, owner_client):
+    assert owner_client.get(route_url("site-dashboard", dataset)).status_code == 200
+    with connection.cursor() as cursor:  # still the test's transaction: SET LOCAL would show
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone()[0] == f"{settings.TRAILMARK_STATEMENT_TIMEOUT_MS // 1000}s"
