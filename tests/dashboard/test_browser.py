@@ -149,6 +149,7 @@ def test_top_stats_period_and_compare_are_the_query_apis(live_server, site, sess
     expected_30d = top_expected(site, date_range="30d")
     expected_7d = top_expected(site, date_range="7d", compare="previous_period")
     expected_yoy = top_expected(site, date_range="7d", compare="yoy")
+    expected_bots = top_expected(site, date_range="7d", compare="yoy", include_bots=True)
     dashboard = f"{live_server.url}/sites/{site.pk}/"
 
     with chromium() as browser:
@@ -169,6 +170,9 @@ def test_top_stats_period_and_compare_are_the_query_apis(live_server, site, sess
         page.click("nav.compare a[data-compare='yoy']")
         page.wait_for_url("**compare=yoy**")
         shown_yoy = page.evaluate(READ_TOP_STATS)
+        page.click("a.toggle[data-include-bots='false']")
+        page.wait_for_url("**include_bots=true**")
+        shown_bots = page.evaluate(READ_TOP_STATS)
         page.click("nav.periods a[data-period='today']")
         page.wait_for_url("**period=today**")
         today_interval = page.get_attribute("#chart", "data-interval")
@@ -192,6 +196,7 @@ def test_top_stats_period_and_compare_are_the_query_apis(live_server, site, sess
     assert table_caption == "Pageviews by day"
     assert "metric=pageviews" in url_after_metric
     assert shown_yoy == expected_yoy
+    assert shown_bots == expected_bots != expected_yoy
     assert today_interval == "hour"
     assert "2026-03-10" in tooltip and "2025-03-10" in tooltip  # the hour, and a year before
     assert phone_shown == expected_7d  # the link reproduces the view
