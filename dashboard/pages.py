@@ -38,6 +38,7 @@ PERIOD_LABELS = {
 }
 COMPARE_LABELS = {None: "No comparison", "previous_period": "Previous period", "yoy": "Year before"}
 MAX_SEARCH_LENGTH = 100
+TOO_LONG = "This view took too long: try a shorter period or fewer filters."
 MAX_PAGE = 10_000
 
 
@@ -59,12 +60,14 @@ def _answered(request: HttpRequest, mode: Mode, build) -> HttpResponse:
         problem = PageError(400, str(error))
     except PageError as error:
         problem = error
+    except selectors.PageTimeout:
+        problem = PageError(503, TOO_LONG)
     except DatabaseError as error:
         if regex := database_error(error, InvalidRegularExpression):
             message = f"filters: invalid regular expression ({regex.diag.message_primary})."
             problem = PageError(400, message)
         elif database_error(error, QueryCanceled):
-            problem = PageError(503, "This view took too long: try a shorter period.")
+            problem = PageError(503, TOO_LONG)
         else:
             raise
     return problem_page(request, status=problem.status, message=problem.message, mode=mode)
@@ -145,6 +148,7 @@ def panel_fragment(
             locked=locked,
             breakdown=selectors.panel_tab(state, panel),
             page_rows=selectors.PANEL_ROWS,
+            metrics=selectors.CARD_METRICS,
         )
         context = {"panel": _panel(state, panel, table), "state": state}
         return render(request, "dashboard/_panel.html", context)
@@ -174,6 +178,7 @@ def breakdown_page(
             search=search,
             page=page,
             page_rows=selectors.BREAKDOWN_PAGE_ROWS,
+            metrics=breakdown.metrics,
         )
         pages = max(1, -(-table.total_rows // selectors.BREAKDOWN_PAGE_ROWS))
         context = {

@@ -7,8 +7,14 @@ days. So a figure on the page is the one `POST /api/v1/query` gives for the same
 """
 
 import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
+
+from django.conf import settings
+from django.db import connection, transaction
 
 from aggregation.models import DayTotal
 from dashboard.params import TOP_STATS, DashboardState
@@ -25,11 +31,54 @@ from stats.time import DateRange
 from websites.models import Website
 
 PANEL_ROWS = 10
+# A panel on the page shows visitors (and their share) only, as Plausible's do: a second metric
+# of an event dimension (pageviews, events) doubles what the engine reads for today's stored
+# sessions (bench/dashboard.py). The breakdown in full and its CSV show every metric.
+CARD_METRICS = ("visitors",)
 BREAKDOWN_PAGE_ROWS = 50
 MAX_BUCKETS = 10_000  # the engine's largest page: more buckets than 5 years of days
 # Only custom events have a name. Said this way rather than `event:type is custom`, the events
 # tab is a filter on its own dimension, which the engine answers from its day rows (fast).
 CUSTOM_EVENTS = ("is_not", "event:name", [None])
+
+
+class PageTimeout(Exception):
+    """The page's queries together ran past its time budget."""
+
+
+class PageBudget:
+    """One time budget for all the statements of a page: each alone is already cancelled after
+    TRAILMARK_STATEMENT_TIMEOUT_MS, but eight of them in a row could outlast gunicorn's worker
+    timeout (30 s) and get the worker killed; so each statement gets what the page has left.
+    Opened by `page_budget()`. 0 (no statement timeout) means no budget."""
+
+    def __init__(self) -> None:
+        self.milliseconds = settings.TRAILMARK_STATEMENT_TIMEOUT_MS
+        self.began = time.monotonic()
+
+    def run(self, *, website: Website, query: Query) -> dict:
+        """`query_run`, its statements cancelled when the page's budget is spent."""
+        if self.milliseconds:
+            left = self.milliseconds - int((time.monotonic() - self.began) * 1000)
+            if left <= 0:
+                raise PageTimeout
+            self._statement_timeout(left)
+        return query_run(website=website, query=query)
+
+    def _statement_timeout(self, milliseconds: int) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL statement_timeout = {int(milliseconds)}")
+
+
+@contextmanager
+def page_budget() -> Iterator[PageBudget]:
+    """A transaction whose statements share one budget; the usual timeout comes back after it
+    (`SET LOCAL` would outlive a savepoint in an outer transaction; a failure rolls it back)."""
+    with transaction.atomic():
+        budget = PageBudget()
+        yield budget
+        if budget.milliseconds:
+            budget._statement_timeout(budget.milliseconds)
 
 
 @dataclass(frozen=True)
@@ -168,6 +217,7 @@ class Table:
 
     breakdown: Breakdown
     dimension: str | None
+    metrics: tuple[str, ...]  # visitors first
     rows: list[Row]
     total_rows: int
 
@@ -246,6 +296,7 @@ def _breakdown_input(
     days: DateRange,
     breakdown: Breakdown,
     dimension: str,
+    metrics: tuple[str, ...],
     search: str | None = None,
     limit: int = PANEL_ROWS,
     offset: int = 0,
@@ -256,7 +307,7 @@ def _breakdown_input(
     return _variant(
         base,
         days=days,
-        metrics=tuple(METRICS[name] for name in breakdown.metrics),
+        metrics=tuple(METRICS[name] for name in metrics),
         dimensions=(dimension_get(dimension),),
         filters=base.filters + filters_parse(own, path="search"),
         limit=limit,
@@ -287,26 +338,36 @@ def dashboard_build(
     if comparison is not None:
         inputs.append(replace(chart_input, date_range=comparison))
     inputs += [
-        _breakdown_input(base, days=days, breakdown=breakdown, dimension=dimension)
+        _breakdown_input(
+            base, days=days, breakdown=breakdown, dimension=dimension, metrics=CARD_METRICS
+        )
         for _, breakdown, dimension in tabs
         if dimension
     ]
     queries = iter(queries_build(website=website, parsed=inputs))
 
-    top = query_run(website=website, query=top_query)["results"][0]
-    top_stats = _top_stats(top)
-    visitors = top["metrics"][0]
-    chart = _chart(website, next(queries), next(queries) if comparison else None)
-    tables = {}
-    for panel, breakdown, dimension in tabs:
-        query = next(queries) if dimension else None
-        tables[panel.slug] = _table(website, breakdown, dimension, query, visitors=visitors)
+    with page_budget() as budget:
+        top = budget.run(website=website, query=top_query)["results"][0]
+        visitors = top["metrics"][0]
+        chart = _chart(website, next(queries), next(queries) if comparison else None, budget)
+        tables = {}
+        for panel, breakdown, dimension in tabs:
+            query = next(queries) if dimension else None
+            tables[panel.slug] = _table(
+                website,
+                breakdown,
+                dimension,
+                query,
+                budget,
+                metrics=CARD_METRICS,
+                visitors=visitors,
+            )
     recorded = visitors or top["metrics"][len(TOP_STATS)]
     return Dashboard(
         days=days,
         comparison=comparison,
         interval=interval,
-        top_stats=top_stats,
+        top_stats=_top_stats(top),
         chart=chart,
         tables=tables,
         has_events=bool(recorded) or website_has_events(website=website),
@@ -330,10 +391,12 @@ def _top_stats(result: dict) -> list[TopStat]:
     return stats
 
 
-def _series(website: Website, query: Query) -> tuple[list[str], dict[str, list]]:
+def _series(
+    website: Website, query: Query, budget: PageBudget
+) -> tuple[list[str], dict[str, list]]:
     """Each metric's value per bucket of the range: the engine lists only the buckets that
     hold visits, so the others are zeros."""
-    data = query_run(website=website, query=query)
+    data = budget.run(website=website, query=query)
     labels = data["meta"]["time_labels"]
     by_label = {result["dimensions"][0]: result["metrics"] for result in data["results"]}
     zeros = [0.0 if metric.type == "float" else 0 for metric in query.metrics]
@@ -342,11 +405,13 @@ def _series(website: Website, query: Query) -> tuple[list[str], dict[str, list]]
     return labels, series
 
 
-def _chart(website: Website, query: Query, previous_query: Query | None) -> Chart:
-    labels, series = _series(website, query)
+def _chart(
+    website: Website, query: Query, previous_query: Query | None, budget: PageBudget
+) -> Chart:
+    labels, series = _series(website, query, budget)
     if previous_query is None:
         return Chart(labels=labels, series=series)
-    previous_labels, previous = _series(website, previous_query)
+    previous_labels, previous = _series(website, previous_query, budget)
     return Chart(labels, series, previous_labels, previous)
 
 
@@ -355,12 +420,14 @@ def _table(
     breakdown: Breakdown,
     dimension: str | None,
     query: Query | None,
+    budget: PageBudget,
     *,
+    metrics: tuple[str, ...],
     visitors: int,
 ) -> Table:
-    if query is None:
-        return Table(breakdown=breakdown, dimension=None, rows=[], total_rows=0)
-    data = query_run(website=website, query=query)
+    if query is None:  # a property tab without its property
+        return Table(breakdown=breakdown, dimension=None, metrics=metrics, rows=[], total_rows=0)
+    data = budget.run(website=website, query=query)
     rows = [
         Row(
             value=result["dimensions"][0],
@@ -371,7 +438,11 @@ def _table(
         for result in data["results"]
     ]
     return Table(
-        breakdown=breakdown, dimension=dimension, rows=rows, total_rows=data["meta"]["total_rows"]
+        breakdown=breakdown,
+        dimension=dimension,
+        metrics=metrics,
+        rows=rows,
+        total_rows=data["meta"]["total_rows"],
     )
 
 
@@ -382,6 +453,7 @@ def breakdown_build(
     locked: tuple[Filter, ...],
     breakdown: Breakdown,
     page_rows: int,
+    metrics: tuple[str, ...],
     search: str | None = None,
     page: int = 1,
 ) -> tuple[Table, DateRange]:
@@ -392,20 +464,26 @@ def breakdown_build(
     days = top_query.date_range
     dimension = breakdown.dimension_for(state)
     if dimension is None:
-        return Table(breakdown=breakdown, dimension=None, rows=[], total_rows=0), days
+        empty = Table(breakdown=breakdown, dimension=None, metrics=metrics, rows=[], total_rows=0)
+        return empty, days
     totals_input = _variant(base, days=days, metrics=base.metrics[:1])
     rows_input = _breakdown_input(
         base,
         days=days,
         breakdown=breakdown,
         dimension=dimension,
+        metrics=metrics,
         search=search,
         limit=page_rows,
         offset=(page - 1) * page_rows,
     )
     totals, rows = queries_build(website=website, parsed=[totals_input, rows_input])
-    visitors = query_run(website=website, query=totals)["results"][0]["metrics"][0]
-    return _table(website, breakdown, dimension, rows, visitors=visitors), days
+    with page_budget() as budget:
+        visitors = budget.run(website=website, query=totals)["results"][0]["metrics"][0]
+        table = _table(
+            website, breakdown, dimension, rows, budget, metrics=metrics, visitors=visitors
+        )
+    return table, days
 
 
 def panel_tab(state: DashboardState, panel: Panel) -> Breakdown:
@@ -429,7 +507,12 @@ def breakdown_export_query(
     base = _base_input(website=website, state=state, locked=locked)
     [top_query] = queries_build(website=website, parsed=[base])
     rows_input = _breakdown_input(
-        base, days=top_query.date_range, breakdown=breakdown, dimension=dimension, search=search
+        base,
+        days=top_query.date_range,
+        breakdown=breakdown,
+        dimension=dimension,
+        metrics=breakdown.metrics,
+        search=search,
     )
     [query] = queries_build(website=website, parsed=[rows_input])
     return query

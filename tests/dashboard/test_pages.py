@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -209,8 +210,10 @@ def test_clicking_a_row_link_adds_its_filter_and_keeps_the_others(dataset, owner
 def test_a_render_runs_a_bounded_number_of_statements(
     dataset, owner_client, django_assert_max_num_queries
 ):
-    # Session and user, the top stats (2), chart (2), six panels (2 each), realtime.
-    with django_assert_max_num_queries(20):
+    # The session's user; per query of the engine (top stats, chart, six panels) the budget's
+    # timeout, the day split and the statement; the budget's savepoint; realtime: 31, whatever
+    # the number of rows.
+    with django_assert_max_num_queries(31):
         assert owner_client.get(f"/sites/{dataset.pk}/").status_code == 200
 
 
@@ -298,3 +301,18 @@ def test_top_stats_are_the_engines_in_every_state(dataset, owner_client, params,
             change = json.dumps(result["comparison"]["change"][index])
             assert f'{shown} data-previous="' in content
             assert f'data-change="{change}"' in content
+
+
+@pytest.mark.parametrize("route", ["site-dashboard", "site-breakdown", "site-panel"])
+def test_a_page_past_its_time_budget_answers_503(dataset, owner_client, settings, route):
+    settings.TRAILMARK_STATEMENT_TIMEOUT_MS = 1  # the whole page's budget
+    response = owner_client.get(route_url(route, dataset), {"period": "all"})
+    assert response.status_code == 503
+    assert "took too long" in response.content.decode()
+
+
+def test_the_budget_leaves_the_usual_statement_timeout_behind(dataset, owner_client):
+    assert owner_client.get(route_url("site-dashboard", dataset)).status_code == 200
+    with connection.cursor() as cursor:  # still the test's transaction: SET LOCAL would show
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone()[0] == f"{settings.TRAILMARK_STATEMENT_TIMEOUT_MS // 1000}s"
