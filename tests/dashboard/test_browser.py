@@ -9,28 +9,23 @@ calls. Screenshots go to tests/artifacts/ (ignored by git).
 
 import csv
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from aggregation.services import day_aggregate
 from reports.params import queries_build
 from stats.query import query_parse
 from stats.runner import query_run
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, chromium_or_skip, chromium_required
+from tests.browser import PHONE, chromium, chromium_or_skip, screenshot, signed_in
 from tests.factories import session_signed_in, website_make
 
 chromium_or_skip()
 
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright  # noqa: E402
+from playwright.sync_api import BrowserContext, Page  # noqa: E402
 
-ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 TOP_STATS = ["visitors", "visits", "pageviews", "views_per_visit", "bounce_rate", "visit_duration"]
-PHONE = {"width": 390, "height": 844}
 CUSTOM = ["is", "event:type", ["custom"]]
 # Each panel's default tab (the sources panel: the referrers tab the tests open) as a query: a
 # panel shows visitors (the breakdown in full, every metric).
@@ -108,27 +103,6 @@ def session_key(tenant) -> str:
     return session_signed_in(user=tenant.user)
 
 
-@contextmanager
-def chromium() -> Iterator[Browser]:
-    chromium_required()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-def signed_in(browser: Browser, live_server, session_key: str, **options) -> BrowserContext:
-    context = browser.new_context(accept_downloads=True, **options)
-    context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": session_key, "url": live_server.url}]
-    )
-    return context
-
-
 def opened(context: BrowserContext, url: str) -> tuple[Page, list[str]]:
     """The page at `url`, with the errors its scripts raise."""
     page = context.new_page()
@@ -138,11 +112,6 @@ def opened(context: BrowserContext, url: str) -> tuple[Page, list[str]]:
     page.goto(url)
     page.wait_for_selector("#chart .uplot")
     return page, errors
-
-
-def screenshot(page: Page, name: str, *, full_page: bool = True) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=full_page)
 
 
 def test_top_stats_period_and_compare_are_the_query_apis(live_server, site, session_key):

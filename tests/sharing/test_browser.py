@@ -7,56 +7,21 @@ ORM calls inside Playwright's asyncio loop). Screenshots go to tests/artifacts/.
 
 import json
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
-
-from django.conf import settings
 
 from dashboard.site_selectors import site_summary, website_query_run
 from sharing.models import SharedLink
 from sharing.services import shared_link_create
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, chromium_or_skip, chromium_required
+from tests.browser import PHONE, chromium, chromium_or_skip, screenshot, signed_in
 from tests.factories import session_signed_in, website_make
 from websites.models import Website
 from websites.selectors import website_tracker_snippet
 
 chromium_or_skip()
 
-from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402
 
-ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
-PHONE = {"width": 390, "height": 844}
 SAFARI = ["is", "visit:browser", ["Safari"]]
 READ_VISITORS = "() => document.querySelector('.top-stats [data-metric=visitors]').dataset.value"
 PAGE_OVERFLOW = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
-
-
-@contextmanager
-def chromium() -> Iterator[Browser]:
-    """Not a fixture: no ORM call may run while it is open (Playwright's asyncio loop)."""
-    chromium_required()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-def screenshot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
-
-
-def signed_in_page(browser: Browser, live_server, session_key: str, **options) -> Page:
-    context = browser.new_context(**options)
-    context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": session_key, "url": live_server.url}]
-    )
-    return context.new_page()
 
 
 def visitors(website, filters: list) -> str:
@@ -72,7 +37,7 @@ def test_the_owner_lists_adds_a_site_and_copies_its_snippet(live_server, tenant,
     session_key = session_signed_in(user=tenant.user)
 
     with chromium() as browser:
-        page = signed_in_page(browser, live_server, session_key)
+        page = signed_in(browser, live_server, session_key).new_page()
         page.context.grant_permissions(["clipboard-read", "clipboard-write"])
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
@@ -86,7 +51,7 @@ def test_the_owner_lists_adds_a_site_and_copies_its_snippet(live_server, tenant,
         sparklines = page.locator("svg.sparkline").count()
         screenshot(page, "sites-list")
 
-        phone = signed_in_page(browser, live_server, session_key, viewport=PHONE)
+        phone = signed_in(browser, live_server, session_key, viewport=PHONE).new_page()
         phone.goto(f"{live_server.url}/sites/")
         phone_overflow = phone.evaluate(PAGE_OVERFLOW)
         screenshot(phone, "sites-list-phone")
@@ -121,7 +86,7 @@ def test_a_shared_link_made_on_its_page_opens_signed_out(live_server, tenant, da
     shares = f"{live_server.url}/sites/{dataset.pk}/shares/"
 
     with chromium() as browser:
-        owner = signed_in_page(browser, live_server, session_key)
+        owner = signed_in(browser, live_server, session_key).new_page()
         owner.goto(shares)
         owner.fill("#id_label", "Press kit")
         owner.fill("#id_password", "open sesame please")
@@ -130,7 +95,7 @@ def test_a_shared_link_made_on_its_page_opens_signed_out(live_server, tenant, da
         owner.wait_for_selector("tr[data-share-id]")
         link_url = owner.text_content("tr[data-share-id] code")
         screenshot(owner, "shares-list")
-        phone = signed_in_page(browser, live_server, session_key, viewport=PHONE)
+        phone = signed_in(browser, live_server, session_key, viewport=PHONE).new_page()
         phone.goto(shares)
         phone_overflow = phone.evaluate(PAGE_OVERFLOW)
         screenshot(phone, "shares-list-phone")
