@@ -3,8 +3,6 @@
 Tenancy goes through `website_list(user=…)`: another account's website is the 404 page.
 """
 
-from functools import wraps
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -12,35 +10,14 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from accounts.sessions import sign_in_required
-from dashboard import pages
 from dashboard.site_forms import WebsiteAddForm, WebsiteSettingsForm
 from dashboard.site_selectors import site_summary
+from dashboard.views import site_owner_page
 from websites import services
 from websites.models import Website
 from websites.selectors import website_list, website_tracker_snippet
 
 SPARKLINE_WIDTH, SPARKLINE_HEIGHT = 120, 32
-
-
-def site_owner_page(methods: list[str]):
-    """Signed in, one of `methods`, and the website one of the caller's (another account's, or
-    none: the 404 page, never a 403): `view(request, website, …)`."""
-
-    def decorator(view):
-        @sign_in_required
-        @require_http_methods(methods)
-        @wraps(view)
-        def website_view(request: HttpRequest, website_id, **kwargs) -> HttpResponse:
-            website = website_list(user=request.account_user).filter(pk=website_id).first()
-            if website is None:
-                return pages.problem_page(
-                    request, status=404, message="No such website.", mode="owner"
-                )
-            return view(request, website, **kwargs)
-
-        return website_view
-
-    return decorator
 
 
 @sign_in_required

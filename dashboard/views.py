@@ -2,29 +2,39 @@
 (another account's is a 404 page, never a 403), then the shared pages of `dashboard.pages`."""
 
 from functools import wraps
-from uuid import UUID
 
 from django.http import HttpRequest, HttpResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_http_methods
 
 from accounts.sessions import sign_in_required
 from dashboard import pages
 from websites.models import Website
+from websites.selectors import website_list
 
 
-def owned_website_view(view):
-    """GET only, signed in, and the website one of the caller's: `view(request, website, …)`."""
+def site_owner_page(methods: list[str]):
+    """Signed in, one of `methods`, and the website one of the caller's (another account's, or
+    none: the 404 page, never a 403): `view(request, website, …)`."""
 
-    @require_GET
-    @sign_in_required
-    @wraps(view)
-    def website_view(request: HttpRequest, website_id: UUID, **kwargs) -> HttpResponse:
-        website = Website.objects.for_user(request.account_user).filter(pk=website_id).first()
-        if website is None:
-            return pages.problem_page(request, status=404, message="No such website.", mode="owner")
-        return view(request, website, **kwargs)
+    def decorator(view):
+        @sign_in_required
+        @require_http_methods(methods)
+        @wraps(view)
+        def website_view(request: HttpRequest, website_id, **kwargs) -> HttpResponse:
+            website = website_list(user=request.account_user).filter(pk=website_id).first()
+            if website is None:
+                return pages.problem_page(
+                    request, status=404, message="No such website.", mode="owner"
+                )
+            return view(request, website, **kwargs)
 
-    return website_view
+        return website_view
+
+    return decorator
+
+
+# The dashboard's pages only read.
+owned_website_view = site_owner_page(["GET"])
 
 
 @owned_website_view

@@ -16,7 +16,7 @@ from analytics_site.net import request_client_key
 from analytics_site.ratelimit import rate_limit_hit, rate_limit_peek
 from dashboard import pages
 from dashboard.selectors import DIMENSION_LABELS
-from dashboard.site_views import site_owner_page
+from dashboard.views import site_owner_page
 from sharing import selectors, services
 from sharing.forms import SharedLinkForm, SharedLinkPasswordForm
 from sharing.models import SharedLink
