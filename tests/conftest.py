@@ -1,5 +1,7 @@
 """Shared fixtures: API clients authenticated as an admin and as a user of a tenant account."""
 
+import time
+import types
 from dataclasses import dataclass
 
 import pytest
@@ -55,6 +57,16 @@ def tenant(db) -> Caller:
 def other_tenant(db) -> Caller:
     """A `user` key of another account, "Tenant B"."""
     return _caller(Role.USER, account_make(name="Tenant B"))
+
+
+@pytest.fixture
+def ratelimit_clock(monkeypatch) -> float:
+    """The rate limits' clock, standing still at the test's start: their windows are fixed
+    (django-ratelimit), so a test's attempts could otherwise straddle a window's end and be
+    counted in two. Returns the instant; a test moves it with its own monkeypatch."""
+    now = time.time()
+    monkeypatch.setattr("django_ratelimit.core.time", types.SimpleNamespace(time=lambda: now))
+    return now
 
 
 @pytest.fixture

@@ -14,7 +14,12 @@ from accounts.tokens import UserPasswordResetTokenGenerator
 from tests.accounts.conftest import PASSWORD, person_make, sign_in, signed_in_as
 from tests.factories import user_make
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.accounts.urls_signed_in")]
+# The throttles count in fixed windows: the clock stands still in each test (ratelimit_clock).
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.urls("tests.accounts.urls_signed_in"),
+    pytest.mark.usefixtures("ratelimit_clock"),
+]
 
 NEW_PASSWORD = "N3w-staple-lantern"
 

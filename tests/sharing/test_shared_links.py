@@ -13,6 +13,9 @@ from sharing.services import shared_link_create, shared_link_revoke
 from tests.factories import signed_in_client
 from websites.services import website_delete
 
+# The throttle counts in fixed windows: the clock stands still in each test (ratelimit_clock).
+pytestmark = pytest.mark.usefixtures("ratelimit_clock")
+
 COUNTRY_DE = [["is", "visit:country", ["DE"]]]
 
 
