@@ -1,9 +1,9 @@
 """Shared fixtures: API clients authenticated as an admin and as a user of a tenant account."""
 
 import time
-import types
 from dataclasses import dataclass
 
+import django_ratelimit.core
 import pytest
 import redis
 from django.conf import settings
@@ -59,14 +59,27 @@ def other_tenant(db) -> Caller:
     return _caller(Role.USER, account_make(name="Tenant B"))
 
 
+class FrozenClock:
+    """The clock django-ratelimit reads to place requests in fixed windows.
+
+    Frozen so that a test never straddles two windows; `advance` moves it on.
+    """
+
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def time(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
 @pytest.fixture
-def ratelimit_clock(monkeypatch) -> float:
-    """The rate limits' clock, standing still at the test's start: their windows are fixed
-    (django-ratelimit), so a test's attempts could otherwise straddle a window's end and be
-    counted in two. Returns the instant; a test moves it with its own monkeypatch."""
-    now = time.time()
-    monkeypatch.setattr("django_ratelimit.core.time", types.SimpleNamespace(time=lambda: now))
-    return now
+def ratelimit_clock(monkeypatch) -> FrozenClock:
+    frozen = FrozenClock()
+    monkeypatch.setattr(django_ratelimit.core, "time", frozen)
+    return frozen
 
 
 @pytest.fixture

@@ -2,10 +2,8 @@
 any key look-up, with small configured limits; and no raw client address in Redis."""
 
 import os
-import time
 import uuid
 
-import django_ratelimit.core
 import pytest
 import redis
 from django.conf import settings as django_settings
@@ -17,31 +15,8 @@ from tests.ingest.helpers import event_body, post_event
 from websites.models import Website
 
 
-class FrozenClock:
-    """The clock django-ratelimit reads to place requests in fixed windows.
-
-    Frozen so that a test never straddles two windows; `advance` moves it on.
-    """
-
-    def __init__(self) -> None:
-        self.now = time.time()
-
-    def time(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
 @pytest.fixture
-def clock(monkeypatch) -> FrozenClock:
-    frozen = FrozenClock()
-    monkeypatch.setattr(django_ratelimit.core, "time", frozen)
-    return frozen
-
-
-@pytest.fixture
-def three_per_minute(settings, clock):
+def three_per_minute(settings, ratelimit_clock):
     settings.TRAILMARK_API_RATE = "3/60s"
 
 
@@ -116,16 +91,16 @@ def test_limits_are_per_api_key(tenant, other_tenant):
     assert tenant.client.get("/api/v1/websites").status_code == 429
 
 
-def test_window_resets(tenant, settings, clock):
+def test_window_resets(tenant, settings, ratelimit_clock):
     settings.TRAILMARK_API_RATE = "3/60s"
     for _ in range(4):
         last = tenant.client.get("/api/v1/websites")
     assert last.status_code == 429
 
     # Retry-After is exact: a second earlier is still too early, and at it the key may go on.
-    clock.advance(int(last["Retry-After"]) - 1)
+    ratelimit_clock.advance(int(last["Retry-After"]) - 1)
     assert tenant.client.get("/api/v1/websites").status_code == 429
-    clock.advance(1)
+    ratelimit_clock.advance(1)
     response = tenant.client.get("/api/v1/websites")
     assert response.status_code == 200
     assert rate_headers(response)[:2] == (3, 2)
@@ -144,7 +119,7 @@ def test_headers_on_every_protected_response(admin, website):
         assert 1 <= rate_headers(response)[2] <= 60
 
 
-def test_headers_on_created_and_deleted_responses(admin, settings, clock):
+def test_headers_on_created_and_deleted_responses(admin, settings, ratelimit_clock):
     settings.TRAILMARK_API_RATE = "10/60s"
     created = admin.client.post("/api/v1/websites", {"domain": "a.example"}, format="json")
     assert created.status_code == 201
@@ -230,7 +205,7 @@ def test_a_key_over_its_limit_is_refused_without_a_database_query(
 
 
 @pytest.fixture
-def two_failures_per_ten_minutes(settings, clock):
+def two_failures_per_ten_minutes(settings, ratelimit_clock):
     settings.TRAILMARK_AUTH_FAILURE_RATE = "2/10m"
 
 
@@ -261,12 +236,12 @@ def test_a_client_presenting_invalid_keys_is_refused_before_any_look_up(
 
 
 @pytest.mark.usefixtures("two_failures_per_ten_minutes")
-def test_invalid_key_allowance_comes_back_after_its_window(tenant, clock):
+def test_invalid_key_allowance_comes_back_after_its_window(tenant, ratelimit_clock):
     for _ in range(2):
         from_address(invalid_key(), "198.51.100.30").get("/api/v1/websites")
     refused = from_address(tenant.api_key, "198.51.100.30").get("/api/v1/websites")
     assert refused.status_code == 429
-    clock.advance(int(refused["Retry-After"]))
+    ratelimit_clock.advance(int(refused["Retry-After"]))
     assert from_address(tenant.api_key, "198.51.100.30").get("/api/v1/websites").status_code == 200
 
 
@@ -281,7 +256,7 @@ def test_only_invalid_keys_count_as_failures(tenant):
     assert from_address(invalid_key(), "198.51.100.40").get("/api/v1/websites").status_code == 401
 
 
-def test_invalid_key_clients_are_counted_per_ipv6_64(tenant, settings, clock):
+def test_invalid_key_clients_are_counted_per_ipv6_64(tenant, settings, ratelimit_clock):
     settings.TRAILMARK_AUTH_FAILURE_RATE = "2/10m"
     from_address(invalid_key(), "2001:db8:5:6::1").get("/api/v1/websites")
     from_address(invalid_key(), "2001:db8:5:6::2").get("/api/v1/websites")
@@ -293,7 +268,7 @@ def test_invalid_key_clients_are_counted_per_ipv6_64(tenant, settings, clock):
     )
 
 
-def test_the_per_key_limit_is_keyed_on_the_key_not_its_user(tenant, settings, clock):
+def test_the_per_key_limit_is_keyed_on_the_key_not_its_user(tenant, settings, ratelimit_clock):
     settings.TRAILMARK_API_RATE = "3/60s"
     for _ in range(3):
         tenant.client.get("/api/v1/websites")
