@@ -227,14 +227,22 @@ stored_events AS (
 
 
 def stored_sessions_sql(
-    *, runs: int, events: bool, first: int = 0, of_visitor: str | None = None
+    *,
+    runs: int,
+    events: bool,
+    first: int = 0,
+    of_visitor: str | None = None,
+    events_by_index: bool = False,
 ) -> str:
     """The stored sessions of the website's `runs` runs of days (`stored_from_N`..
     `stored_to_N`, N from `first`), bots if `include_bots`, with their events' arrays when
     `events`: `SESSION_COLUMNS` (and `EVENT_ARRAYS`). `of_visitor`: only those of one visitor,
     the row (day, ip_hash, is_bot) of that name in an enclosing query, of which this is then a
     LATERAL subquery: a few sessions found by the index, whatever the statistics say (a day
-    stored minutes ago has none yet)."""
+    stored minutes ago has none yet). `events_by_index` (implied by `of_visitor`): each
+    session's events found by the index, never joined by a plan that trusts the statistics:
+    for days stored minutes ago, which a plan would take for empty and join by a nested loop
+    rescanning the day's events per session."""
 
     def days(alias: str) -> str:
         runs_held = " OR ".join(
@@ -254,7 +262,7 @@ def stored_sessions_sql(
         return f"SELECT {listed} FROM {SESSIONS_TABLE} s WHERE {days('s')} AND {bots}"
     arrays = ", ".join(f"x.{column}" for column in EVENT_ARRAYS)
     events_of = "x.website_id = s.website_id AND x.day = s.day AND x.session_id = s.id"
-    if of_visitor is not None:  # its events by the index too (OFFSET 0: never pulled up)
+    if of_visitor is not None or events_by_index:  # OFFSET 0: never pulled up into a join
         return f"""
 SELECT {listed}, {arrays} FROM {SESSIONS_TABLE} s
 CROSS JOIN LATERAL (SELECT * FROM {SESSION_EVENTS_TABLE} x WHERE {events_of} OFFSET 0) AS x

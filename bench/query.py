@@ -6,7 +6,8 @@
 Loads a website in America/New_York into the bench database (BENCH_DATABASE_URL): one day of
 realistic traffic at `--per-day` events (the visitors of `bench/reports.py`, through the import
 pipeline) aggregated by `day_aggregate`, its stored sessions and rollup rows then copied to the
-`--days` - 1 days before it (shifted in time, marked aggregated), and `--today-events` raw events
+`--days` - 1 days before it (shifted in time, its visitors' hashes new each day as the daily
+salt makes them, marked aggregated), and `--today-events` raw events
 today (a whole day's traffic pressed into the hours from local midnight to now), whose sessions
 closed before the last quarter hour are stored as the 5-minute beat task stores them; the rest
 is read live. Past days' raw events are
@@ -137,6 +138,8 @@ def _copy_back(website, source_day, days: int) -> None:
     sums = ", ".join(PART_COLUMNS)
     shifted = {
         "day": "day - %(shift)s",
+        # Each day's salt gives its visitors hashes of their own.
+        "ip_hash": "md5(ip_hash::text || %(shift)s)::uuid",
         "started_at": "started_at - make_interval(days => %(shift)s)",
         "ended_at": "ended_at - make_interval(days => %(shift)s)",
         "event_times": (

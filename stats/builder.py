@@ -20,12 +20,13 @@ statement in Python.
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
+from itertools import groupby
 from typing import Any
 
 from psycopg import sql
 
-from aggregation.selectors import DaySplit
+from aggregation.selectors import DayRun, DaySplit, day_runs
 from aggregation.sessions import (
     EVENT_ARRAYS,
     SESSION_COLUMNS,
@@ -277,6 +278,32 @@ def sessions_kept(filters: Sequence[Filter], params: Params) -> sql.Composable:
 # --- The statement -------------------------------------------------------------------------------
 
 
+def day_pieces(runs: Sequence[DayRun]) -> list[tuple[DayRun, ...]]:
+    """The days of `runs` by month, each as runs of days: the pieces a statement reads its
+    stored sessions in. A piece reads its own partition (the stored sessions' partitions are
+    months), and counts its visitors on its own (a visitor is one per local day), with a hash
+    table of a month's visitors at most; PostgreSQL can count the pieces in parallel. (Pieces
+    of part of a month would each scan the whole partition where one site fills it.)"""
+    days = sorted(day for run in runs for day in _days_of(run))
+    return [day_runs(month) for _, month in groupby(days, key=lambda day: (day.year, day.month))]
+
+
+def _days_of(run: DayRun) -> list[date]:
+    first, last = run
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+@dataclass(frozen=True)
+class SessionsSource:
+    """The CTEs of a statement's sessions (`sessions_source`): `ctes` defines `sessions`, every
+    one of them, and the pieces it is the union of: `stored`, the names of CTEs of stored
+    sessions by pieces of days (`day_pieces`), and `live`, that of the live ones."""
+
+    ctes: sql.Composable
+    stored: tuple[str, ...]
+    live: str = "live_sessions"
+
+
 def sessions_source(
     *,
     query: Query,
@@ -284,10 +311,11 @@ def sessions_source(
     events: bool,
     params: Params,
     rows_in_part: Sequence[date] = (),
-) -> sql.Composable:
+) -> SessionsSource:
     """The CTEs `live` and `sessions`: the sessions of the days, stored rows of stored days and
     live rows of the others; with their events' arrays when `events` (stored apart: joined only
-    then).
+    then). `sessions` is the union of `stored_0`… (the stored ones, by pieces of days) and
+    `live_sessions`, which are CTEs too.
 
     Both are the definitions of `aggregation.sessions`, whose parameters have fixed names: their
     values join this statement's under those names. Days stored in part read their stored
@@ -297,7 +325,13 @@ def sessions_source(
     (`stats.planner`).
     """
     in_rows = set(rows_in_part)
-    stored = [*days.rollup, *((day, day) for day in days.partial if day not in in_rows)]
+    pieces = day_pieces(days.rollup)
+    # Days stored in part (today) are a piece of their own, whose sessions' events are found by
+    # the index: their partition's statistics may not know them yet.
+    in_part = day_runs(day for day in days.partial if day not in in_rows)
+    by_index = [False] * len(pieces) + [True] * bool(in_part)
+    pieces += [in_part] if in_part else []
+    runs = [run for piece in pieces for run in piece]
     touched = [(day, day) for day in days.partial if day in in_rows]
     params.values.update(
         {
@@ -309,7 +343,7 @@ def sessions_source(
             },
             **{
                 f"stored_{end}_{n}": day
-                for n, run in enumerate([*stored, *touched])
+                for n, run in enumerate([*runs, *touched])
                 for end, day in zip(("from", "to"), run, strict=True)
             },
             "time_zone": query.timezone,
@@ -320,74 +354,85 @@ def sessions_source(
     live = session_rows_sql(raw_ranges=len(days.raw), partial_ranges=len(days.partial))
     columns = (*SESSION_COLUMNS, *(EVENT_ARRAYS if events else ()))
     listed = sql.SQL(", ").join(sql.Identifier(column) for column in columns)
-    # The live sessions are computed once (both parts may read them); the stored ones are read
+    stored_names = tuple(f"stored_{n}" for n in range(len(pieces)))
+    first = [sum(len(piece) for piece in pieces[:n]) for n in range(len(pieces))]
+    in_rows_days = params.add(sorted(in_rows)) if touched else None
+    # The live sessions are computed once (every part may read them); the stored ones are read
     # where each part reads them, rather than copied. Our constant texts, values placeholders.
-    source = sql.SQL(
-        "live AS MATERIALIZED ({live}), "
-        "sessions AS NOT MATERIALIZED ({stored} UNION ALL SELECT {listed} FROM live {plain})"
-    )
-    if not touched:
-        return source.format(
-            live=sql.SQL(live),
-            stored=sql.SQL(stored_sessions_sql(runs=len(stored), events=events)),
-            listed=listed,
-            plain=sql.SQL(""),
-        )
-    in_rows_days = params.add(sorted(in_rows))
-    # `OFFSET 0` keeps the lateral subquery from being pulled up into a join, which a day's
-    # partition without statistics yet would have PostgreSQL run as a rescan of the whole day
-    # per visitor: as it is, each visitor's sessions are found by the index.
-    return sql.SQL(
-        "{source}, touched_stored AS NOT MATERIALIZED (SELECT stored.* FROM"
-        " (SELECT DISTINCT day, ip_hash, is_bot FROM live WHERE day = ANY({in_rows}::date[]))"
-        " AS seen CROSS JOIN LATERAL ({stored} OFFSET 0) AS stored), "
-        "touched AS NOT MATERIALIZED (SELECT * FROM touched_stored UNION ALL"
-        " SELECT {listed} FROM live WHERE day = ANY({in_rows}::date[]))"
-    ).format(
-        source=source.format(
-            live=sql.SQL(live),
-            stored=sql.SQL(stored_sessions_sql(runs=len(stored), events=events)),
-            listed=listed,
-            plain=sql.SQL("WHERE day <> ALL({}::date[])").format(in_rows_days),
+    ctes = [
+        sql.SQL("live AS MATERIALIZED ({})").format(sql.SQL(live)),
+        *(
+            sql.SQL("{} AS NOT MATERIALIZED ({})").format(
+                sql.Identifier(name),
+                sql.SQL(
+                    stored_sessions_sql(
+                        runs=len(piece),
+                        events=events,
+                        first=at,
+                        events_by_index=indexed,
+                    )
+                ),
+            )
+            for name, piece, at, indexed in zip(stored_names, pieces, first, by_index, strict=True)
         ),
-        stored=sql.SQL(
-            stored_sessions_sql(
-                runs=len(touched), events=events, first=len(stored), of_visitor="seen"
+        sql.SQL("live_sessions AS NOT MATERIALIZED (SELECT {} FROM live {})").format(
+            listed,
+            sql.SQL("WHERE day <> ALL({}::date[])").format(in_rows_days)
+            if touched
+            else sql.SQL(""),
+        ),
+        sql.SQL("sessions AS NOT MATERIALIZED ({})").format(
+            sql.SQL(" UNION ALL ").join(
+                sql.SQL("SELECT * FROM {}").format(sql.Identifier(name))
+                for name in (*stored_names, "live_sessions")
             )
         ),
-        in_rows=in_rows_days,
-        listed=listed,
-    )
+    ]
+    if touched:
+        # `OFFSET 0` keeps the lateral subquery from being pulled up into a join, which a day's
+        # partition without statistics yet would have PostgreSQL run as a rescan of the whole
+        # day per visitor: as it is, each visitor's sessions are found by the index.
+        ctes.append(
+            sql.SQL(
+                "touched_stored AS NOT MATERIALIZED (SELECT stored.* FROM"
+                " (SELECT DISTINCT day, ip_hash, is_bot FROM live"
+                " WHERE day = ANY({in_rows}::date[])) AS seen"
+                " CROSS JOIN LATERAL ({stored} OFFSET 0) AS stored), "
+                "touched AS NOT MATERIALIZED (SELECT * FROM touched_stored UNION ALL"
+                " SELECT {listed} FROM live WHERE day = ANY({in_rows}::date[]))"
+            ).format(
+                stored=sql.SQL(
+                    stored_sessions_sql(
+                        runs=len(touched), events=events, first=len(runs), of_visitor="seen"
+                    )
+                ),
+                in_rows=in_rows_days,
+                listed=listed,
+            )
+        )
+    return SessionsSource(ctes=sql.SQL(", ").join(ctes), stored=stored_names)
 
 
 @dataclass(frozen=True)
 class Parts:
-    """What a query counts of the sessions: the `kept` sessions, the parts that count them
-    (each a `SELECT` of d0… and `PART_COLUMNS`), and whether they read the sessions' events."""
+    """What a query counts of the sessions: the `kept` sessions, and the parts that count them
+    (each a `SELECT` of d0… and `PART_COLUMNS`)."""
 
     kept: sql.Composable
     parts: list[sql.Composable]
-    events: bool
 
 
-def query_parts(
-    query: Query, params: Params, *, sessions: str = "sessions", kept: str = "kept"
-) -> Parts:
-    """The parts of `query` over the CTE `sessions`: its visit part and its event part, which
-    read the sessions its filters keep from the CTE `kept` (`Parts.kept` defines it)."""
-    visit_leaves = [
-        f for f in query.filters if isinstance(f, Leaf) and f.dimension.level == "visit"
-    ]
-    event_leaves = [
-        f for f in query.filters if isinstance(f, Leaf) and f.dimension.level == "event"
-    ]
-    compounds = [f for f in query.filters if not isinstance(f, Leaf)]
+def _leaves(query: Query, level: str) -> list[Leaf]:
+    """The top-level filter leaves of the query on dimensions of `level`."""
+    return [f for f in query.filters if isinstance(f, Leaf) and f.dimension.level == level]
+
+
+def parts_read_events(query: Query) -> bool:
+    """Whether the parts of `query` look through the sessions' events (stored apart from the
+    sessions: joined only then)."""
     metrics = {metric.name for metric in query.metrics}
-    dims = query.dimensions
-
-    event_dims = [d for d in dims if d.level == "event"]
-    own_counts = _session_counts_serve(query, event_dims, event_leaves)
-    # Whether any part looks through the sessions' events (stored apart, joined only then).
+    event_dims = [d for d in query.dimensions if d.level == "event"]
+    event_leaves = _leaves(query, "event")
     events = any(
         leaf.dimension.level == "event" and not _viewed_text_serves(leaf)
         for node in query.filters
@@ -396,7 +441,21 @@ def query_parts(
     if metrics & VISIT_METRICS and event_dims:
         events |= not _viewed_list_serves(event_dims, event_leaves)
     if metrics & EVENT_METRICS:
-        events |= not own_counts
+        events |= not _session_counts_serve(query, event_dims, event_leaves)
+    return events
+
+
+def query_parts(query: Query, params: Params, *, sessions: str, kept: str) -> Parts:
+    """The parts of `query` over the CTE `sessions`: its visit part and its event part, which
+    read the sessions its filters keep from the CTE `kept` (`Parts.kept` defines it); they read
+    the sessions' events if `parts_read_events`."""
+    visit_leaves = _leaves(query, "visit")
+    event_leaves = _leaves(query, "event")
+    compounds = [f for f in query.filters if not isinstance(f, Leaf)]
+    metrics = {metric.name for metric in query.metrics}
+    dims = query.dimensions
+    event_dims = [d for d in dims if d.level == "event"]
+    own_counts = _session_counts_serve(query, event_dims, event_leaves)
     kept_sessions = sql.SQL("SELECT * FROM {} v WHERE {}").format(
         sql.Identifier(sessions),
         _all([session_holds(node, params) for node in (*visit_leaves, *compounds)]),
@@ -407,7 +466,7 @@ def query_parts(
         parts.append(_visit_part(query, dims, event_leaves, params, source))
     if metrics & EVENT_METRICS:
         parts.append(_event_part(query, dims, event_leaves, metrics, own_counts, params, source))
-    return Parts(kept=kept_sessions, parts=parts, events=events)
+    return Parts(kept=kept_sessions, parts=parts)
 
 
 def query_statement(
@@ -420,24 +479,36 @@ def query_statement(
     params = Params()
     dims = query.dimensions
     names = [sql.Identifier(f"d{index}") for index in range(len(dims))]
-    counted = query_parts(query, params)
-    parts = list(counted.parts)
-    kept = [sql.SQL("kept AS NOT MATERIALIZED ({})").format(counted.kept)]
+    source = sessions_source(
+        query=query,
+        days=days,
+        events=parts_read_events(query),
+        params=params,
+        rows_in_part=table.partial if table is not None else (),
+    )
+    kept = []
+
+    def counted_over(sessions: str) -> list[sql.Composable]:
+        counted = query_parts(query, params, sessions=sessions, kept=f"{sessions}_kept")
+        kept.append(
+            sql.SQL("{} AS NOT MATERIALIZED ({})").format(
+                sql.Identifier(f"{sessions}_kept"), counted.kept
+            )
+        )
+        return counted.parts
+
+    # The pieces of stored days are summed on their own: in a union with the parts reading the
+    # live sessions' CTE, which no parallel worker may read, they would be counted one by one.
+    stored_parts = [part for name in source.stored for part in counted_over(name)]
+    parts = [_summed(stored_parts, names)] if stored_parts else []
+    parts += counted_over(source.live)
     if table is not None:
         parts.append(_table_part(query, table, params))
     if table is not None and table.partial:
         # The days stored in part: their rows, plus the sums over every session of their
         # visitors seen live, less those over these visitors' stored sessions (`stats.planner`).
-        touched = query_parts(query, params, sessions="touched", kept="touched_kept")
-        touched_stored = query_parts(
-            query, params, sessions="touched_stored", kept="touched_stored_kept"
-        )
-        kept += [
-            sql.SQL("touched_kept AS NOT MATERIALIZED ({})").format(touched.kept),
-            sql.SQL("touched_stored_kept AS NOT MATERIALIZED ({})").format(touched_stored.kept),
-        ]
-        parts += touched.parts
-        parts += [_negated(part, names) for part in touched_stored.parts]
+        parts += counted_over("touched")
+        parts += [_negated(part, names) for part in counted_over("touched_stored")]
     measures = [sql.Identifier(f"m{index}") for index in range(len(query.metrics))]
     selected = [
         *names,
@@ -461,13 +532,7 @@ def query_statement(
         "LEFT JOIN LATERAL (SELECT * FROM ranked WHERE {page}) AS page ON true "
         "ORDER BY page.position"
     ).format(
-        sessions=sessions_source(
-            query=query,
-            days=days,
-            events=counted.events,
-            params=params,
-            rows_in_part=table.partial if table is not None else (),
-        ),
+        sessions=source.ctes,
         kept=sql.SQL(", ").join(kept),
         selected=sql.SQL(", ").join(selected),
         parts=sql.SQL(" UNION ALL ").join(parts),
@@ -483,6 +548,17 @@ def query_statement(
 
 
 PART_COLUMNS = ("visits", "visitors", "bounces", "duration_us", "pageviews", "events")
+
+
+def _summed(parts: list[sql.Composable], names: list[sql.Identifier]) -> sql.Composable:
+    """The parts summed into one, per combination of values."""
+    return sql.SQL("SELECT {} FROM ({}) AS summed {}").format(
+        sql.SQL(", ").join(
+            [*names, *(sql.SQL("sum({0}) AS {0}").format(sql.Identifier(c)) for c in PART_COLUMNS)]
+        ),
+        sql.SQL(" UNION ALL ").join(parts),
+        sql.SQL("GROUP BY {}").format(sql.SQL(", ").join(names)) if names else sql.SQL(""),
+    )
 
 
 def _negated(part: sql.Composable, names: list[sql.Identifier]) -> sql.Composable:
@@ -566,10 +642,12 @@ def _visit_part(query, dims, event_leaves, params, kept) -> sql.Composable:
         ),
         source=source,
         conditions=_all(conditions),
+        # The visitor first: where the groups are sorted, its fixed-size keys decide nearly
+        # every comparison, rather than values compared by their collation.
         keys=sql.SQL(", ").join(
             [
-                *(sql.SQL(str(index + 1)) for index in range(len(dims))),
                 sql.SQL("v.day, v.ip_hash, v.is_bot"),
+                *(sql.SQL(str(index + 1)) for index in range(len(dims))),
             ]
         ),
     )
@@ -702,7 +780,7 @@ def dimension_sums_statement(
             filters=(),
             include_bots=True,
         )
-        counted = query_parts(by, params)
+        counted = query_parts(by, params, sessions="sessions", kept="kept")
         names = [sql.Identifier(f"d{index}") for index in range(len(by.dimensions))]
         if name == TOTAL:
             value = sql.SQL("NULL::text")

@@ -95,7 +95,7 @@ def funnel_statement(*, query: Query, days: DaySplit, steps: Sequence[str]) -> S
         "SELECT {counts} FROM kept v CROSS JOIN LATERAL (SELECT {positions} FROM {events}) AS f "
         "{laterals}"
     ).format(
-        sessions=sessions_source(query=query, days=days, events=True, params=params),
+        sessions=sessions_source(query=query, days=days, events=True, params=params).ctes,
         first_held=_step_held(steps[0], params),
         kept=sessions_kept(query.filters, params),
         counts=sql.SQL(", ").join(sql.SQL("count({})").format(at) for at in reached_at),

@@ -89,7 +89,7 @@ def _kept_recent(
         "recent AS (SELECT v.ip_hash, e.event_type, e.path FROM kept v CROSS JOIN LATERAL {events}"
         " WHERE e.timestamp > {since} AND e.timestamp <= {now})"
     ).format(
-        sessions=sessions_source(query=query, days=split, events=True, params=params),
+        sessions=sessions_source(query=query, days=split, events=True, params=params).ctes,
         since=since,
         now=now,
         kept=sessions_kept(filters, params),

@@ -391,3 +391,19 @@ def test_a_late_event_before_the_cutoff_sends_the_day_back_to_its_raw_events(web
     live, expected = answers()
     assert live == expected
     assert live["results"][0]["metrics"] == [2, 900]  # 10:00-10:30 now, and 11:30
+
+
+def test_stored_days_are_read_in_month_pieces():
+    """`day_pieces`: one piece per month (a partition), as runs of days, every day once."""
+    from stats.builder import day_pieces
+
+    d = date
+    year = day_pieces([(d(2025, 12, 2), d(2026, 11, 30))])
+    assert len(year) == 12
+    assert year[0] == ((d(2025, 12, 2), d(2025, 12, 31)),)
+    assert year[-1] == ((d(2026, 11, 1), d(2026, 11, 30)),)
+    assert day_pieces([(d(2026, 3, 1), d(2026, 3, 2)), (d(2026, 3, 5), d(2026, 4, 2))]) == [
+        ((d(2026, 3, 1), d(2026, 3, 2)), (d(2026, 3, 5), d(2026, 3, 31))),
+        ((d(2026, 4, 1), d(2026, 4, 2)),),
+    ]
+    assert day_pieces([]) == []
