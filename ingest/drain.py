@@ -19,13 +19,13 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from aggregation.services import aggregation_days_mark_stale
 from analytics_site.calendar import quarter_hour_floor
 from ingest import buffer
 from ingest.buffer import BufferEntry
-from ingest.models import DeadLetter, DrainCheckpoint
+from ingest.models import DeadLetter, DrainCheckpoint, Event
 from ingest.partitions import event_partitions_ensure
 from ingest.rows import EVENT_COLUMNS, EventRow
+from ingest.signals import events_stored
 from websites.models import Website
 
 logger = logging.getLogger(__name__)
@@ -56,8 +56,9 @@ class RowRefused(Exception):
 def events_store(rows: Sequence[EventRow]) -> int:
     """Stores rows with one COPY, creating missing monthly partitions first.
 
-    Rows of websites deleted since they were collected are dropped, and the days that received
-    events are marked for (re-)aggregation. Call inside a transaction. Returns the rows stored;
+    Rows of websites deleted since they were collected are dropped, and `events_stored` is sent
+    in the transaction (the rollup layer marks the days for (re-)aggregation). Call inside a
+    transaction. Returns the rows stored;
     raises RowRefused when PostgreSQL refuses one of them (nothing of the call is kept then).
     """
     if not rows:
@@ -72,11 +73,12 @@ def events_store(rows: Sequence[EventRow]) -> int:
             with connection.cursor() as cursor, cursor.cursor.copy(_COPY_SQL) as copy:
                 for row in rows:
                     copy.write_row(row)
-            aggregation_days_mark_stale(
+            events_stored.send(
+                sender=Event,
                 website_instants={
                     (row.website_id, quarter_hour_floor(datetime.fromisoformat(row.timestamp)))
                     for row in rows
-                }
+                },
             )
     except ROW_REFUSED as error:
         raise RowRefused(str(error).strip()) from error
