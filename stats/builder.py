@@ -387,16 +387,6 @@ def query_parts(
 
     event_dims = [d for d in dims if d.level == "event"]
     own_counts = _session_counts_serve(query, event_dims, event_leaves)
-    # Whether any part looks through the sessions' events (stored apart, joined only then).
-    events = any(
-        leaf.dimension.level == "event" and not _viewed_text_serves(leaf)
-        for node in query.filters
-        for leaf in filter_leaves(node)
-    )
-    if metrics & VISIT_METRICS and event_dims:
-        events |= not _viewed_list_serves(event_dims, event_leaves)
-    if metrics & EVENT_METRICS:
-        events |= not own_counts
     kept_sessions = sql.SQL("SELECT * FROM {} v WHERE {}").format(
         sql.Identifier(sessions),
         _all([session_holds(node, params) for node in (*visit_leaves, *compounds)]),
@@ -407,7 +397,27 @@ def query_parts(
         parts.append(_visit_part(query, dims, event_leaves, params, source))
     if metrics & EVENT_METRICS:
         parts.append(_event_part(query, dims, event_leaves, metrics, own_counts, params, source))
-    return Parts(kept=kept_sessions, parts=parts, events=events)
+    return Parts(kept=kept_sessions, parts=parts, events=parts_read_events(query))
+
+
+def parts_read_events(query: Query) -> bool:
+    """Whether the parts of `query` (`query_parts`) look through the sessions' events (stored
+    apart: joined only then)."""
+    event_leaves = [
+        f for f in query.filters if isinstance(f, Leaf) and f.dimension.level == "event"
+    ]
+    metrics = {metric.name for metric in query.metrics}
+    event_dims = [d for d in query.dimensions if d.level == "event"]
+    events = any(
+        leaf.dimension.level == "event" and not _viewed_text_serves(leaf)
+        for node in query.filters
+        for leaf in filter_leaves(node)
+    )
+    if metrics & VISIT_METRICS and event_dims:
+        events |= not _viewed_list_serves(event_dims, event_leaves)
+    if metrics & EVENT_METRICS:
+        events |= not _session_counts_serve(query, event_dims, event_leaves)
+    return events
 
 
 def query_statement(
@@ -681,16 +691,23 @@ DAY_ROWS = DayDimension._meta.db_table
 
 
 def dimension_sums_statement(
-    *, query: Query, sessions: sql.Composable, dimensions: Sequence[str]
+    *,
+    query: Query,
+    sessions: sql.Composable,
+    with_events: sql.Composable,
+    dimensions: Sequence[str],
 ) -> Statement:
-    """The day rows of `dimensions` (`stats.planner.TABLE_DIMENSIONS`) over the relation
-    `sessions` (rows of stored sessions with their events' arrays, as
-    `aggregation.sessions.stored_sessions_sql(events=True)` reads them): for each dimension,
+    """The day rows of `dimensions` (`stats.planner.TABLE_DIMENSIONS`) over the relations
+    `sessions` and `with_events`, the same stored sessions without and with their events'
+    arrays (as `aggregation.sessions.stored_sessions_sql` reads them): for each dimension,
     the parts of `query` grouped by it, the session's day and its bot verdict, with every
     metric (so both parts, every event) and no filter, summed per row as `query_statement` sums
     them before deriving the metrics. Columns: dimension, value (text: an hour as the UTC
     instant of its key, ISO), day, is_bot, then `PART_COLUMNS`. `query` gives the time zone
-    (of the hours)."""
+    (of the hours).
+
+    A dimension whose parts never look at the events (`parts_read_events`) reads `sessions`:
+    its scans then skip the arrays, most of a session row's bytes."""
     params = Params()
     selects = []
     for name in dimensions:
@@ -702,7 +719,10 @@ def dimension_sums_statement(
             filters=(),
             include_bots=True,
         )
-        counted = query_parts(by, params)
+        if parts_read_events(by):
+            counted = query_parts(by, params, sessions="event_sessions", kept="event_kept")
+        else:
+            counted = query_parts(by, params)
         names = [sql.Identifier(f"d{index}") for index in range(len(by.dimensions))]
         if name == TOTAL:
             value = sql.SQL("NULL::text")
@@ -729,8 +749,12 @@ def dimension_sums_statement(
         )
     statement = sql.SQL(
         "WITH sessions AS NOT MATERIALIZED (SELECT * FROM {sessions}),"
-        " kept AS NOT MATERIALIZED (SELECT * FROM sessions v) {selects}"
-    ).format(sessions=sessions, selects=sql.SQL(" UNION ALL ").join(selects))
+        " kept AS NOT MATERIALIZED (SELECT * FROM sessions v),"
+        " event_sessions AS NOT MATERIALIZED (SELECT * FROM {with_events}),"
+        " event_kept AS NOT MATERIALIZED (SELECT * FROM event_sessions v) {selects}"
+    ).format(
+        sessions=sessions, with_events=with_events, selects=sql.SQL(" UNION ALL ").join(selects)
+    )
     return Statement(statement, params.values, ())
 
 
