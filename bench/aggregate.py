@@ -9,7 +9,9 @@ in the bench database (BENCH_DATABASE_URL, created and migrated if missing), thr
 `--reload`. Then, in the same run, times a plain `SELECT count(*)` of that day's rows and
 `day_aggregate` of the day (median of `--runs`, after one warm-up of each), and prints both
 and their ratio; a `count(DISTINCT ip_hash)` of the same rows (which reads and sorts them all)
-gives a second yardstick.
+gives a second yardstick. The day rows by dimension (`stats.services.day_dimensions_write`,
+which `day_aggregate` runs through its signal) are timed alone on the same day, in a transaction
+with `day_aggregate`'s settings: their share.
 """
 
 import argparse
@@ -73,10 +75,11 @@ def main() -> None:
     args = parser.parse_args()
 
     django_setup()
-    from django.db import connection
+    from django.db import connection, transaction
 
     from accounts.services import account_get_or_create
-    from aggregation.services import day_aggregate
+    from aggregation.services import AGGREGATE_WORK_MEM, day_aggregate
+    from stats.services import day_dimensions_write
     from websites.models import Website
     from websites.services import website_create
 
@@ -118,6 +121,14 @@ def main() -> None:
     scan = seconds(count, args.runs)
     rows_read = seconds(read, args.runs)
     aggregate = seconds(lambda: day_aggregate(website_id=website.pk, day=DAY), args.runs)
+
+    def day_rows_write() -> None:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL work_mem = '{AGGREGATE_WORK_MEM}'")
+            cursor.execute("SET LOCAL jit = off")
+            day_dimensions_write(website_id=website.pk, day=DAY)
+
+    day_rows = seconds(day_rows_write, args.runs)
     written = day_aggregate(website_id=website.pk, day=DAY)
     print("rollup rows: " + ", ".join(f"{table} {rows:,}" for table, rows in written.items()))
     print(f"\nmedian of {args.runs} runs after a warm-up")
@@ -127,6 +138,10 @@ def main() -> None:
         f"day_aggregate of the day            {aggregate:8.3f} s"
         f"   ({aggregate / scan:.0f}x the count(*),"
         f" {aggregate / rows_read:.1f}x the distinct count)"
+    )
+    print(
+        f"  of which the day rows (alone)     {day_rows:8.3f} s"
+        f"   ({day_rows / aggregate:.0%} of day_aggregate)"
     )
 
 

@@ -759,16 +759,23 @@ DAY_ROWS = DayDimension._meta.db_table
 
 
 def dimension_sums_statement(
-    *, query: Query, sessions: sql.Composable, dimensions: Sequence[str]
+    *,
+    query: Query,
+    sessions: sql.Composable,
+    with_events: sql.Composable,
+    dimensions: Sequence[str],
 ) -> Statement:
-    """The day rows of `dimensions` (`stats.planner.TABLE_DIMENSIONS`) over the relation
-    `sessions` (rows of stored sessions with their events' arrays, as
-    `aggregation.sessions.stored_sessions_sql(events=True)` reads them): for each dimension,
+    """The day rows of `dimensions` (`stats.planner.TABLE_DIMENSIONS`) over the relations
+    `sessions` and `with_events`, the same stored sessions without and with their events'
+    arrays (as `aggregation.sessions.stored_sessions_sql` reads them): for each dimension,
     the parts of `query` grouped by it, the session's day and its bot verdict, with every
     metric (so both parts, every event) and no filter, summed per row as `query_statement` sums
     them before deriving the metrics. Columns: dimension, value (text: an hour as the UTC
     instant of its key, ISO), day, is_bot, then `PART_COLUMNS`. `query` gives the time zone
-    (of the hours)."""
+    (of the hours).
+
+    A dimension whose parts never look at the events (`parts_read_events`) reads `sessions`:
+    its scans then skip the arrays, most of a session row's bytes."""
     params = Params()
     selects = []
     for name in dimensions:
@@ -780,7 +787,10 @@ def dimension_sums_statement(
             filters=(),
             include_bots=True,
         )
-        counted = query_parts(by, params, sessions="sessions", kept="kept")
+        if parts_read_events(by):
+            counted = query_parts(by, params, sessions="event_sessions", kept="event_kept")
+        else:
+            counted = query_parts(by, params, sessions="sessions", kept="kept")
         names = [sql.Identifier(f"d{index}") for index in range(len(by.dimensions))]
         if name == TOTAL:
             value = sql.SQL("NULL::text")
@@ -807,8 +817,12 @@ def dimension_sums_statement(
         )
     statement = sql.SQL(
         "WITH sessions AS NOT MATERIALIZED (SELECT * FROM {sessions}),"
-        " kept AS NOT MATERIALIZED (SELECT * FROM sessions v) {selects}"
-    ).format(sessions=sessions, selects=sql.SQL(" UNION ALL ").join(selects))
+        " kept AS NOT MATERIALIZED (SELECT * FROM sessions v),"
+        " event_sessions AS NOT MATERIALIZED (SELECT * FROM {with_events}),"
+        " event_kept AS NOT MATERIALIZED (SELECT * FROM event_sessions v) {selects}"
+    ).format(
+        sessions=sessions, with_events=with_events, selects=sql.SQL(" UNION ALL ").join(selects)
+    )
     return Statement(statement, params.values, ())
 
 
