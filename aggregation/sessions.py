@@ -134,9 +134,7 @@ FROM (
                    e.timestamp - lag(e.timestamp) OVER visitor_day > %(session_gap)s, true
                ) AS is_start
         FROM ingest_event e
-        LEFT JOIN ({stored_until}) AS stored_until
-            ON stored_until.day = (e.timestamp AT TIME ZONE %(time_zone)s)::date
-           AND stored_until.ip_hash = e.ip_hash AND stored_until.is_bot = e.is_bot
+        LEFT JOIN LATERAL ({stored_until}) AS stored_until ON true
         WHERE e.website_id = %(website_id)s
           AND ({ranges})
           AND NOT e.is_excluded
@@ -162,18 +160,19 @@ def timestamp_ranges_condition(count: int) -> str:
 
 # No stored sessions to read around (whole days).
 _NOTHING_STORED = (
-    "SELECT NULL::date AS day, NULL::uuid AS ip_hash, NULL::boolean AS is_bot,"
-    " NULL::timestamptz AS ended_at, NULL::boolean AS visited, NULL::text AS viewed_groups"
-    " WHERE false"
+    "SELECT NULL::timestamptz AS ended_at, NULL::boolean AS visited, NULL::text AS viewed_groups"
 )
-# Per visitor of the days stored in part, the end of its last stored session, whether it made
-# a stored visit, and the groups those viewed (each between separators).
+# For an event of a day stored in part, its visitor's stored sessions that day: the end of the
+# last one, whether one was a visit, and the groups they viewed (each between separators). Found
+# per event by the index (`OFFSET 0`: never pulled up into a join of the whole day's sessions).
 _STORED_UNTIL = f"""
-SELECT day, ip_hash, is_bot, max(ended_at) AS ended_at, bool_or(pageviews > 0) AS visited,
+SELECT max(ended_at) AS ended_at, bool_or(pageviews > 0) AS visited,
        string_agg(viewed_groups, '') AS viewed_groups
-FROM {SESSIONS_TABLE}
-WHERE website_id = %(website_id)s AND day = ANY(%(partial_days)s)
-GROUP BY day, ip_hash, is_bot
+FROM {SESSIONS_TABLE} s
+WHERE s.website_id = %(website_id)s AND s.day = ANY(%(partial_days)s)
+  AND s.day = (e.timestamp AT TIME ZONE %(time_zone)s)::date
+  AND s.ip_hash = e.ip_hash AND s.is_bot = e.is_bot
+OFFSET 0
 """
 
 

@@ -89,20 +89,38 @@ def funnel_statement(*, query: Query, days: DaySplit, steps: Sequence[str]) -> S
             ).format(candidates, reached_at[-1], reached)
         )
         reached_at.append(sql.SQL("{}.position").format(reached))
-    statement = sql.SQL(
-        "WITH {sessions}, kept AS NOT MATERIALIZED ("
-        "SELECT * FROM sessions v WHERE v.pageviews > 0 AND {first_held} AND {kept}) "
-        "SELECT {counts} FROM kept v CROSS JOIN LATERAL (SELECT {positions} FROM {events}) AS f "
-        "{laterals}"
-    ).format(
-        sessions=sessions_source(query=query, days=days, events=True, params=params).ctes,
-        first_held=_step_held(steps[0], params),
-        kept=sessions_kept(query.filters, params),
-        counts=sql.SQL(", ").join(sql.SQL("count({})").format(at) for at in reached_at),
-        positions=sql.SQL(", ").join(positions),
-        events=POSITIONED_EVENTS,
-        laterals=sql.SQL(" ").join(laterals),
+    source = sessions_source(query=query, days=days, events=True, params=params)
+    held = sql.SQL("v.pageviews > 0 AND {} AND {}").format(
+        _step_held(steps[0], params), sessions_kept(query.filters, params)
     )
+    steps_reached = [sql.Identifier(f"n{number}") for number in range(1, len(steps) + 1)]
+
+    def counted(sessions: str) -> sql.Composable:
+        return sql.SQL(
+            "SELECT {counts} FROM (SELECT * FROM {sessions} v WHERE {held}) v"
+            " CROSS JOIN LATERAL (SELECT {positions} FROM {events}) AS f {laterals}"
+        ).format(
+            counts=sql.SQL(", ").join(
+                sql.SQL("count({}) AS {}").format(at, name)
+                for at, name in zip(reached_at, steps_reached, strict=True)
+            ),
+            sessions=sql.Identifier(sessions),
+            held=held,
+            positions=sql.SQL(", ").join(positions),
+            events=POSITIONED_EVENTS,
+            laterals=sql.SQL(" ").join(laterals),
+        )
+
+    def summed(parts: list[sql.Composable]) -> sql.Composable:
+        return sql.SQL("SELECT {} FROM ({}) AS parts").format(
+            sql.SQL(", ").join(sql.SQL("sum({0}) AS {0}").format(n) for n in steps_reached),
+            sql.SQL(" UNION ALL ").join(parts),
+        )
+
+    # Each piece of stored days counted on its own, summed apart from the live sessions: in
+    # parallel, as the query engine counts them (`stats.builder.query_statement`).
+    parts = [summed([counted(name) for name in source.stored])] if source.stored else []
+    statement = sql.SQL("WITH {} {}").format(source.ctes, summed([*parts, counted(source.live)]))
     return Statement(statement, params.values, dimensions=())
 
 

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from django.db import connection
+from psycopg import sql
 
 from aggregation.selectors import day_split
 from stats.builder import Statement, query_statement
@@ -76,8 +77,19 @@ def _rows(website: Website, query: Query, *, paginate: bool) -> tuple[list[tuple
 
 
 def statement_fetch(statement: Statement) -> list[tuple]:
+    """The statement's rows, under its own settings: in the same round trip, set for its
+    transaction (`SET LOCAL`: taken back with it if the statement fails), then reset to the
+    session's own values (an enclosing transaction's later statements run without them)."""
+    sets = [
+        sql.SQL("SET LOCAL {} = {}").format(sql.Identifier(name), sql.Literal(value))
+        for name, value in statement.settings
+    ]
+    resets = [sql.SQL("RESET {}").format(sql.Identifier(name)) for name, _ in statement.settings]
     with connection.cursor() as cursor:
-        cursor.execute(statement.sql.as_string(cursor.connection), statement.params)
+        text = sql.SQL("; ").join([*sets, statement.sql, *resets])
+        cursor.execute(text.as_string(cursor.connection), statement.params)
+        for _ in sets:
+            cursor.nextset()
         return cursor.fetchall()
 
 

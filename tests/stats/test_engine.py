@@ -407,3 +407,43 @@ def test_stored_days_are_read_in_month_pieces():
         ((d(2026, 4, 1), d(2026, 4, 2)),),
     ]
     assert day_pieces([]) == []
+
+
+def test_a_statement_of_one_month_scans_in_parallel_and_its_setting_ends_with_it(website):
+    """One month's piece carries its setting (parallel_tuple_cost), taken back after it even
+    inside an enclosing transaction; twelve months' pieces, counted in parallel, carry none."""
+    from dataclasses import replace
+
+    from django.db import transaction
+    from psycopg import sql
+
+    from aggregation.selectors import DaySplit
+    from stats.builder import ONE_PIECE_SETTINGS, Statement, query_statement
+    from stats.runner import statement_fetch
+
+    def statement(first: date, last: date):
+        body = {
+            "website_id": str(website.pk),
+            "date_range": [first.isoformat(), last.isoformat()],
+            "metrics": ["visitors"],
+            "dimensions": ["visit:source"],
+        }
+        query = query_build(query_parse(body), timezone="UTC", today=TODAY, first_day=None)
+        days = DaySplit(months=(), rollup=((first, last),), raw=(), time_zone="UTC")
+        return query_statement(query=query, days=days, paginate=True)
+
+    month = statement(date(2026, 10, 2), date(2026, 10, 31))
+    year = statement(date(2025, 11, 1), date(2026, 10, 31))
+    assert month.settings == ONE_PIECE_SETTINGS
+    assert year.settings == ()
+
+    probe = Statement(sql.SQL("SELECT current_setting('parallel_tuple_cost')"), {}, (), ())
+    before = statement_fetch(probe)
+    assert before != [(value,) for _, value in ONE_PIECE_SETTINGS]
+    with_settings = replace(probe, settings=ONE_PIECE_SETTINGS)
+    assert statement_fetch(with_settings) == [(value,) for _, value in ONE_PIECE_SETTINGS]
+    assert statement_fetch(probe) == before
+    with transaction.atomic():
+        assert statement_fetch(with_settings) != before
+        assert statement_fetch(month) == [(None, None, None, 0)]  # no rows: only their count
+        assert statement_fetch(probe) == before
