@@ -602,7 +602,14 @@ def _visit_part(query, dims, event_leaves, params, kept) -> sql.Composable:
         else:
             values.append(dimension_value(dimension, params))
     conditions = [sql.SQL("v.pageviews > 0")]
-    conditions += [event_leaf_in_session(leaf, params) for leaf in event_leaves]
+    # With an event dimension, a visit's rows come from its events that match every top-level
+    # event leaf (`qualified` below): each row holds such an event already, but for a leaf on
+    # what a visit viewed, which a page view must match.
+    conditions += [
+        event_leaf_in_session(leaf, params)
+        for leaf in event_leaves
+        if not event_dims or leaf.dimension.name in VIEWED
+    ]
     source = sql.SQL("{} v").format(kept)
     if _viewed_list_serves(event_dims, event_leaves):
         # Pages alone, filtered on pages only: a visit's values are the distinct paths it

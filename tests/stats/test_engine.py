@@ -344,6 +344,67 @@ def test_what_a_visit_viewed(website, leaf):
     )
 
 
+def test_rows_of_an_event_dimension_come_from_events_matching_the_event_filters(website):
+    """Visit metrics by event type: a visit counts in a type's row only through an event of
+    that type matching the filters, and a filter on the page also needs a page view of it;
+    as the oracle says, live and stored."""
+    base = {"gap": 30, "content_group": None, "referrer": REFERRERS[0], "utm": None}
+    common = {"device": DEVICES[0], "country": None, "plan": None, "excluded": False}
+
+    def event(event_type: int, path: str, name: str | None = None) -> dict:
+        return {**base, **common, "event_type": event_type, "path": path, "name": name}
+
+    traffic = [
+        {
+            "hash": 1,
+            "bot": False,
+            "day": DAYS[1],
+            "start": 3600,
+            "events": [event(1, "/blog/x"), event(3, "/blog/x"), event(7, "/a", "signup")],
+        },
+        {
+            "hash": 2,
+            "bot": False,
+            "day": DAYS[1],
+            "start": 7200,
+            "events": [event(1, "/a"), event(7, "/blog/x", "signup")],
+        },
+    ]
+    rows = events_of(traffic)
+    events_insert(
+        [Event(website=website, **{k: v for k, v in r.items() if k != "id"}) for r in rows]
+    )
+    for row, event_id in zip(
+        rows,
+        Event.objects.filter(website=website).order_by("id").values_list("id", flat=True),
+        strict=True,
+    ):
+        row["id"] = event_id
+    body = {
+        "date_range": [DAYS[0].isoformat(), DAYS[-1].isoformat()],
+        "metrics": ["visitors", "visits", "events"],
+        "dimensions": ["event:type"],
+        "filters": [["contains", "event:page", ["/blog"]]],
+    }
+    named = {**body, "filters": [["is", "event:name", ["signup"]]]}
+    expected = oracle_query(rows, timezone="UTC", query=body, today=TODAY)
+    expected_named = oracle_query(rows, timezone="UTC", query=named, today=TODAY)
+    # The second visitor viewed no /blog page: its custom event there counts as an event only.
+    assert [(r["dimensions"], r["metrics"]) for r in expected["results"]] == [
+        (["page_view"], [1, 1, 1]),
+        (["scroll_25"], [1, 1, 1]),
+        (["custom"], [0, 0, 1]),
+    ]
+    # Both visits hold a "signup": each counts in the custom row, and in no other.
+    assert [(r["dimensions"], r["metrics"]) for r in expected_named["results"]] == [
+        (["custom"], [2, 2, 2])
+    ]
+    for _ in ("live", "stored"):
+        assert engine(website, body) == expected
+        assert engine(website, named) == expected_named
+        day_aggregate(website_id=website.pk, day=DAYS[1])
+
+
 def test_a_late_event_before_the_cutoff_sends_the_day_back_to_its_raw_events(website):
     """Closed sessions stored up to 12:00; then an event at 11:50 arrives for a visitor whose
     stored session ended at 11:00: it now belongs to a session reaching past the cutoff."""
