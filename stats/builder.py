@@ -475,6 +475,10 @@ def query_parts(query: Query, params: Params, *, sessions: str, kept: str) -> Pa
     )
     source = sql.Identifier(kept)
     parts = []
+    if metrics & VISIT_METRICS and metrics & EVENT_METRICS and own_counts:
+        # The sessions' own counts are summed in the visit part's one pass over them.
+        parts.append(_visit_part(query, dims, event_leaves, params, source, own_counts=metrics))
+        return Parts(kept=kept_sessions, parts=parts)
     if metrics & VISIT_METRICS:
         parts.append(_visit_part(query, dims, event_leaves, params, source))
     if metrics & EVENT_METRICS:
@@ -588,9 +592,13 @@ def _negated(part: sql.Composable, names: list[sql.Identifier]) -> sql.Composabl
     )
 
 
-def _visit_part(query, dims, event_leaves, params, kept) -> sql.Composable:
+def _visit_part(query, dims, event_leaves, params, kept, own_counts=None) -> sql.Composable:
     """Visits (kept sessions with a page view and, per top-level event leaf, a matching event)
-    per combination of values: visits, visitors, bounces and durations."""
+    per combination of values: visits, visitors, bounces and durations. With `own_counts` (the
+    query's metrics, where the event part would be the sessions' own counts): also the page
+    views and events of the kept sessions that part reads (`_event_part`), every session with
+    `events` asked, in the same pass; visits, visitors, bounces and durations then still count
+    only the sessions with a page view."""
     event_dims = [d for d in dims if d.level == "event"]
     values = []
     for index, dimension in enumerate(dims):
@@ -601,7 +609,8 @@ def _visit_part(query, dims, event_leaves, params, kept) -> sql.Composable:
             values.append(bucket_value(query, instant, params))
         else:
             values.append(dimension_value(dimension, params))
-    conditions = [sql.SQL("v.pageviews > 0")]
+    visit = sql.SQL("v.pageviews > 0")
+    conditions = [visit] if own_counts is None or "events" not in own_counts else []
     # With an event dimension, a visit's rows come from its events that match every top-level
     # event leaf (`qualified` below): each row holds such an event already, but for a leaf on
     # what a visit viewed, which a page view must match.
@@ -648,13 +657,30 @@ def _visit_part(query, dims, event_leaves, params, kept) -> sql.Composable:
             _all(qualifying),
         )
     # Per visitor (local day, hash, bot verdict) first, then per row: `visitors` is a count of
-    # the first level's groups, two hash aggregations instead of a sort for count(DISTINCT …).
+    # the first level's groups with a visit, two hash aggregations instead of a sort for
+    # count(DISTINCT …).
     names = [sql.Identifier(f"d{index}") for index in range(len(dims))]
+    per_visitor_counts = [
+        sql.SQL("count(*) FILTER (WHERE {}) AS visits").format(visit),
+        sql.SQL("count(*) FILTER (WHERE v.pageviews = 1) AS bounces"),
+        sql.SQL("coalesce(sum(v.duration_us) FILTER (WHERE {}), 0) AS duration_us").format(visit),
+    ]
+    counts = {
+        "visits": sql.SQL("sum(visits)"),
+        "visitors": sql.SQL("count(*) FILTER (WHERE visits > 0)"),
+        "bounces": sql.SQL("sum(bounces)"),
+        "duration_us": sql.SQL("sum(duration_us)"),
+    }
+    if own_counts is not None:
+        per_visitor_counts += [
+            sql.SQL("sum(v.pageviews) AS pageviews"),
+            sql.SQL("sum(v.events) AS events"),
+        ]
+        counts.update(pageviews=sql.SQL("sum(pageviews)"), events=sql.SQL("sum(events)"))
     per_visitor = sql.SQL(
-        "SELECT {values}, count(*) AS visits, count(*) FILTER (WHERE v.pageviews = 1) AS bounces,"
-        " sum(v.duration_us) AS duration_us FROM {source} WHERE {conditions}"
-        " GROUP BY {keys}"
+        "SELECT {values}, {counts} FROM {source} WHERE {conditions} GROUP BY {keys}"
     ).format(
+        counts=sql.SQL(", ").join(per_visitor_counts),
         values=sql.SQL(", ").join(
             [
                 *(sql.SQL("{} AS {}").format(v, n) for v, n in zip(values, names, strict=True)),
@@ -672,12 +698,6 @@ def _visit_part(query, dims, event_leaves, params, kept) -> sql.Composable:
             ]
         ),
     )
-    counts = {
-        "visits": sql.SQL("sum(visits)"),
-        "visitors": sql.SQL("count(*)"),
-        "bounces": sql.SQL("sum(bounces)"),
-        "duration_us": sql.SQL("sum(duration_us)"),
-    }
     return _grouped(
         names,
         counts,
