@@ -221,6 +221,24 @@ def events_of(traffic: list[dict]) -> list[dict]:
     return rows
 
 
+def rows_store(website, rows: list[dict]) -> None:
+    """The rows as the website's events; each row then carries its stored id (the oracle and
+    the sessions order a visitor's simultaneous events by id)."""
+    events_insert(
+        [Event(website=website, **{k: v for k, v in row.items() if k != "id"}) for row in rows]
+    )
+    stored = Event.objects.filter(website=website).order_by("id").values_list("id", flat=True)
+    for row, event_id in zip(rows, stored, strict=True):
+        row["id"] = event_id
+
+
+def traffic_store(website, traffic: list[dict]) -> list[dict]:
+    """Stores the traffic's events; returns their rows with the stored ids (`rows_store`)."""
+    rows = events_of(traffic)
+    rows_store(website, rows)
+    return rows
+
+
 def engine(website, body: dict) -> dict:
     parsed = query_parse({**body, "website_id": str(website.pk)})
     query = query_build(parsed, timezone=website.timezone, today=TODAY, first_day=None)
@@ -254,14 +272,7 @@ def test_the_engine_agrees_with_the_oracle_live_stored_and_mixed(
     # Always also every metric over every day, unfiltered: random filters often keep nothing.
     queries = [{"date_range": [DAYS[0].isoformat(), DAYS[-1].isoformat()], "metrics": METRICS}]
     queries += drawn
-    rows = events_of(traffic)
-    events_insert(
-        [Event(website=website, **{k: v for k, v in row.items() if k != "id"}) for row in rows]
-    )
-    # The oracle orders a visitor's simultaneous events by id: give it the stored ids.
-    stored = Event.objects.filter(website=website).order_by("id").values_list("id", flat=True)
-    for row, event_id in zip(rows, stored, strict=True):
-        row["id"] = event_id
+    rows = traffic_store(website, traffic)
     expected = [oracle_query(rows, timezone=zone, query=body, today=TODAY) for body in queries]
     assert [engine(website, body) for body in queries] == expected  # live
     if partly is not None:
@@ -320,16 +331,7 @@ def test_what_a_visit_viewed(website, leaf):
             start=1,
         )
     ]
-    rows = events_of(traffic)
-    events_insert(
-        [Event(website=website, **{k: v for k, v in r.items() if k != "id"}) for r in rows]
-    )
-    for row, event_id in zip(
-        rows,
-        Event.objects.filter(website=website).order_by("id").values_list("id", flat=True),
-        strict=True,
-    ):
-        row["id"] = event_id
+    rows = traffic_store(website, traffic)
     body = {
         "date_range": [DAYS[0].isoformat(), DAYS[-1].isoformat()],
         "metrics": ["visits", "pageviews"],
@@ -370,16 +372,7 @@ def test_rows_of_an_event_dimension_come_from_events_matching_the_event_filters(
             "events": [event(1, "/a"), event(7, "/blog/x", "signup")],
         },
     ]
-    rows = events_of(traffic)
-    events_insert(
-        [Event(website=website, **{k: v for k, v in r.items() if k != "id"}) for r in rows]
-    )
-    for row, event_id in zip(
-        rows,
-        Event.objects.filter(website=website).order_by("id").values_list("id", flat=True),
-        strict=True,
-    ):
-        row["id"] = event_id
+    rows = traffic_store(website, traffic)
     body = {
         "date_range": [DAYS[0].isoformat(), DAYS[-1].isoformat()],
         "metrics": ["visitors", "visits", "events"],

@@ -28,7 +28,6 @@ from ingest.models import Event
 from reports import reference, selectors
 from reports.params import DateRange, ReportParams
 from stats.filters import filters_parse
-from tests.reports.factories import events_insert
 from tests.stats.oracle import holds_for_session, sessionize
 from tests.stats.test_engine import (
     DAYS,
@@ -38,6 +37,7 @@ from tests.stats.test_engine import (
     ZONES,
     events_of,
     filter_strategy,
+    rows_store,
     visitor_strategy,
 )
 
@@ -86,17 +86,6 @@ def website_reset(website, zone: str) -> None:
     AggregationDay.objects.filter(website=website).delete()
     website.timezone = zone
     website.save(update_fields=["timezone"])
-
-
-def rows_store(website, rows: list[dict]) -> None:
-    """The rows as the website's events; each row then carries its stored id (the oracle and
-    the sessions order a visitor's simultaneous events by id)."""
-    events_insert(
-        [Event(website=website, **{k: v for k, v in row.items() if k != "id"}) for row in rows]
-    )
-    stored = Event.objects.filter(website=website).order_by("id").values_list("id", flat=True)
-    for row, event_id in zip(rows, stored, strict=True):
-        row["id"] = event_id
 
 
 def kept_rows(rows: list[dict], *, zone: str, filters: list, include_bots: bool) -> list[dict]:

@@ -23,7 +23,6 @@ from stats.models import DayDimension, DimensionDay
 from stats.planner import HOUR, TABLE_DIMENSIONS, TOTAL, query_plan, table_dimension
 from stats.query import query_build, query_parse
 from stats.services import day_dimensions_backfill
-from tests.reports.factories import events_insert
 from tests.stats.oracle import oracle_query
 from tests.stats.test_engine import (
     DAYS,
@@ -35,7 +34,7 @@ from tests.stats.test_engine import (
     VISIT_DIMENSIONS,
     ZONES,
     engine,
-    events_of,
+    traffic_store,
     visitor_strategy,
 )
 from websites import services as website_services
@@ -145,19 +144,6 @@ def plan_of(website, body: dict):
         sessions=True,
     )
     return query_plan(website=website, query=query, days=days)
-
-
-def traffic_store(website, traffic: list[dict]) -> list[dict]:
-    """Stores the traffic's events; returns their rows with the stored ids (the oracle orders a
-    visitor's simultaneous events by id)."""
-    rows = events_of(traffic)
-    events_insert(
-        [Event(website=website, **{k: v for k, v in row.items() if k != "id"}) for row in rows]
-    )
-    stored = Event.objects.filter(website=website).order_by("id").values_list("id", flat=True)
-    for row, event_id in zip(rows, stored, strict=True):
-        row["id"] = event_id
-    return rows
 
 
 def website_clear(website) -> None:

@@ -27,13 +27,13 @@ from tests.stats.test_engine import (
     ZONES,
     events_of,
     filter_strategy,
+    rows_store,
     visitor_strategy,
 )
 from tests.stats.test_funnel import (
     FILTER_CASES,
     as_json,
     kept_rows,
-    rows_store,
     storage_phases,
     website_reset,
 )
