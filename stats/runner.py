@@ -77,9 +77,10 @@ def _rows(website: Website, query: Query, *, paginate: bool) -> tuple[list[tuple
 
 
 def statement_fetch(statement: Statement) -> list[tuple]:
-    """The statement's rows, under its own settings: in the same round trip, set for its
-    transaction (`SET LOCAL`: taken back with it if the statement fails), then reset to the
-    session's own values (an enclosing transaction's later statements run without them)."""
+    """The statement's rows, under its own settings: in the same round trip (Django's
+    client-side binding sends the statements as one query), set for its transaction (`SET
+    LOCAL`: taken back with it if the statement fails), then reset to the session's own values
+    (an enclosing transaction's later statements run without them)."""
     sets = [
         sql.SQL("SET LOCAL {} = {}").format(sql.Identifier(name), sql.Literal(value))
         for name, value in statement.settings
