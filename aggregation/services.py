@@ -12,6 +12,7 @@ from aggregation.retention import RawEventsDropped, raw_held_from, rollups_would
 from aggregation.selectors import aggregation_day_websites, aggregation_days_waiting
 from aggregation.sessions import (
     SESSIONS_TABLE,
+    session_partitions_analyze_new,
     session_partitions_ensure,
     sessions_day_store_ctes,
 )
@@ -167,6 +168,7 @@ def day_aggregate(*, website_id: UUID | str, day: date) -> dict[str, int]:
         cursor.execute(_DELETE_DAY_SQL, args)
         cursor.execute(_AGGREGATE_DAY_SQL, args)
         written = dict(zip((SESSIONS_TABLE, *ROLLUPS), cursor.fetchone(), strict=True))
+        session_partitions_analyze_new(cursor, day=day)
         _month_refresh(cursor, args)
         cursor.execute(
             "UPDATE aggregation_aggregationday SET stale = false, aggregated_at = now(), "
@@ -242,6 +244,7 @@ def day_closed_sessions_store(*, website_id: UUID | str, day: date, cutoff: date
         cursor.execute(_DELETE_DAY_SQL, args)
         cursor.execute(_AGGREGATE_CLOSED_SESSIONS_SQL, args)
         stored, *_, open_from = cursor.fetchone()
+        session_partitions_analyze_new(cursor, day=day)
         # `stale`: the day's rollup rows are those of its closed sessions only.
         cursor.execute(
             "UPDATE aggregation_aggregationday SET stale = true, timezone = %s,"

@@ -28,7 +28,9 @@ their content groups) are its first and last page views'.
 
 from datetime import date
 
-from analytics_site.partitions import month_partitions_ensure
+from psycopg import sql
+
+from analytics_site.partitions import month_partition_name, month_partitions_ensure
 
 SESSIONS_TABLE = "aggregation_session"
 # Between the distinct paths (groups) a session viewed, in `viewed_paths` (`viewed_groups`):
@@ -196,6 +198,22 @@ def session_partitions_ensure(*, day: date) -> None:
     transactions: it locks the tables for as long as the transaction that creates them)."""
     for parent in (SESSIONS_TABLE, SESSION_EVENTS_TABLE):
         month_partitions_ensure(parent=parent, months=[day], instants=False)
+
+
+def session_partitions_analyze_new(cursor, *, day: date) -> None:
+    """ANALYZEs the stored sessions' partitions of `day`'s month, and their events', that
+    PostgreSQL has never analyzed (a month's first stored sessions). Until autovacuum does, a
+    plan takes such a partition for empty and joins its sessions to their events by a rescan of
+    the day per session (a 90-day funnel ran past its 25 s timeout). Called in the storing
+    transaction, whose rows ANALYZE sees; a partition another transaction is analyzing is
+    skipped."""
+    names = [month_partition_name(p, day) for p in (SESSIONS_TABLE, SESSION_EVENTS_TABLE)]
+    cursor.execute(
+        "SELECT relname FROM pg_class WHERE relname = ANY(%s) AND reltuples < 0", [names]
+    )
+    for (name,) in cursor.fetchall():
+        analyze = sql.SQL("ANALYZE (SKIP_LOCKED) {}").format(sql.Identifier(name))
+        cursor.execute(analyze.as_string(cursor.connection))
 
 
 def sessions_day_store_ctes(*, closed_before: bool = False) -> str:

@@ -394,3 +394,30 @@ def test_days_of_one_month_aggregated_at_once_leave_exact_month_rows(tenant):
     assert (date(2026, 4, 1), False, "", 30, 20, 30, 30, 30, 30, 30, Decimal(0)) in april_rows(
         site
     )["DayTotal"]
+
+
+def test_a_months_first_stored_sessions_have_their_partitions_analyzed(website):
+    """A partition PostgreSQL never analyzed is analyzed by the aggregation that first stores
+    sessions in it (plans would take it for empty); an analyzed one is left to autovacuum."""
+    from aggregation.sessions import SESSION_EVENTS_TABLE, SESSIONS_TABLE
+    from analytics_site.partitions import month_partition_name
+
+    day = date(2031, 7, 9)
+    names = [month_partition_name(parent, day) for parent in (SESSIONS_TABLE, SESSION_EVENTS_TABLE)]
+    events_insert([event_build(website, "2031-07-09 10:00:00", 1, path="/")])
+
+    def reltuples() -> list[float]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT reltuples FROM pg_class WHERE relname = ANY(%s) ORDER BY relname", [names]
+            )
+            return [row[0] for row in cursor.fetchall()]
+
+    day_aggregate(website_id=website.pk, day=day)  # creates the partitions if missing
+    with connection.cursor() as cursor:  # as if never analyzed (the test rolls it back)
+        cursor.execute("UPDATE pg_class SET reltuples = -1 WHERE relname = ANY(%s)", [names])
+    assert reltuples() == [-1, -1]
+
+    day_aggregate(website_id=website.pk, day=day)
+
+    assert reltuples() == [1, 1]  # one session, its one row of events
