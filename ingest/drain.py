@@ -58,8 +58,8 @@ def events_store(rows: Sequence[EventRow]) -> int:
 
     Rows of websites deleted since they were collected are dropped, and `events_stored` is sent
     in the transaction (the rollup layer marks the days for (re-)aggregation). Call inside a
-    transaction. Returns the rows stored;
-    raises RowRefused when PostgreSQL refuses one of them (nothing of the call is kept then).
+    transaction. Returns the rows stored; raises RowRefused when PostgreSQL refuses one of them
+    (nothing of the call is kept then).
     """
     if not rows:
         return 0

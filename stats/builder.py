@@ -517,7 +517,7 @@ def query_statement(
     # The pieces of stored days are summed on their own: in a union with the parts reading the
     # live sessions' CTE, which no parallel worker may read, they would be counted one by one.
     stored_parts = [part for name in source.stored for part in counted_over(name)]
-    parts = [_summed(stored_parts, names)] if stored_parts else []
+    parts = [parts_summed(stored_parts, names)] if stored_parts else []
     parts += counted_over(source.live)
     if table is not None:
         parts.append(_table_part(query, table, params))
@@ -568,11 +568,16 @@ def query_statement(
 PART_COLUMNS = ("visits", "visitors", "bounces", "duration_us", "pageviews", "events")
 
 
-def _summed(parts: list[sql.Composable], names: list[sql.Identifier]) -> sql.Composable:
-    """The parts summed into one, per combination of values."""
+def parts_summed(
+    parts: list[sql.Composable],
+    names: Sequence[sql.Identifier],
+    columns: Sequence[str] = PART_COLUMNS,
+) -> sql.Composable:
+    """The parts (each a `SELECT` of `names` then `columns`) summed into one, per combination
+    of the values `names`."""
     return sql.SQL("SELECT {} FROM ({}) AS summed {}").format(
         sql.SQL(", ").join(
-            [*names, *(sql.SQL("sum({0}) AS {0}").format(sql.Identifier(c)) for c in PART_COLUMNS)]
+            [*names, *(sql.SQL("sum({0}) AS {0}").format(sql.Identifier(c)) for c in columns)]
         ),
         sql.SQL(" UNION ALL ").join(parts),
         sql.SQL("GROUP BY {}").format(sql.SQL(", ").join(names)) if names else sql.SQL(""),

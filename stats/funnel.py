@@ -18,7 +18,7 @@ from psycopg import sql
 
 from aggregation.selectors import DaySplit, day_split
 from ingest.models import EventType
-from stats.builder import Params, Statement, sessions_kept, sessions_source
+from stats.builder import Params, Statement, parts_summed, sessions_kept, sessions_source
 from stats.query import Query
 from stats.runner import statement_fetch
 from websites.models import Website
@@ -93,7 +93,7 @@ def funnel_statement(*, query: Query, days: DaySplit, steps: Sequence[str]) -> S
     held = sql.SQL("v.pageviews > 0 AND {} AND {}").format(
         _step_held(steps[0], params), sessions_kept(query.filters, params)
     )
-    steps_reached = [sql.Identifier(f"n{number}") for number in range(1, len(steps) + 1)]
+    steps_reached = [f"n{number}" for number in range(1, len(steps) + 1)]
 
     def counted(sessions: str) -> sql.Composable:
         return sql.SQL(
@@ -101,7 +101,7 @@ def funnel_statement(*, query: Query, days: DaySplit, steps: Sequence[str]) -> S
             " CROSS JOIN LATERAL (SELECT {positions} FROM {events}) AS f {laterals}"
         ).format(
             counts=sql.SQL(", ").join(
-                sql.SQL("count({}) AS {}").format(at, name)
+                sql.SQL("count({}) AS {}").format(at, sql.Identifier(name))
                 for at, name in zip(reached_at, steps_reached, strict=True)
             ),
             sessions=sql.Identifier(sessions),
@@ -112,10 +112,7 @@ def funnel_statement(*, query: Query, days: DaySplit, steps: Sequence[str]) -> S
         )
 
     def summed(parts: list[sql.Composable]) -> sql.Composable:
-        return sql.SQL("SELECT {} FROM ({}) AS parts").format(
-            sql.SQL(", ").join(sql.SQL("sum({0}) AS {0}").format(n) for n in steps_reached),
-            sql.SQL(" UNION ALL ").join(parts),
-        )
+        return parts_summed(parts, (), steps_reached)
 
     # Each piece of stored days counted on its own, summed apart from the live sessions: in
     # parallel, as the query engine counts them (`stats.builder.query_statement`).
